@@ -1,0 +1,261 @@
+"""The day problem and day plan as JSON documents: pydantic models for the HTTP API and
+the CLI. Every input is validated here and turned into the planner's frozen types; an
+error names the field by its JSON path."""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
+
+from geo import CRS, InvalidFootprint, LatLon, footprint_polygon
+from planner import (
+    DEFAULT_SERVICE_MIN,
+    DEFAULT_SWEEP_MIN,
+    DEFAULT_WINDOW,
+    MAX_LEADS,
+    Building,
+    DayProblem,
+    Lead,
+    Lunch,
+    Options,
+    ProblemError,
+    Rep,
+    Rules,
+    parse_hhmm,
+)
+
+HHMM = Annotated[
+    str,
+    StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"),
+    Field(description="Local wall-clock time 'HH:MM' on the problem's date", examples=["08:30"]),
+]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class LatLonIn(_Strict):
+    """A point: latitude and longitude in degrees, in the problem's `crs`."""
+
+    lat: float = Field(ge=-90, le=90, description="Latitude in degrees (−90..90)")
+    lon: float = Field(ge=-180, le=180, description="Longitude in degrees (−180..180)")
+
+    def domain(self) -> LatLon:
+        return LatLon(self.lat, self.lon)
+
+
+class LunchIn(_Strict):
+    """One lunch break of exactly `minutes`, starting between `earliest` and `latest`."""
+
+    earliest: HHMM
+    latest: HHMM = Field(description="Latest start of the break")
+    minutes: float = Field(gt=0, le=240, description="Length of the break in minutes")
+
+
+class RepIn(_Strict):
+    id: Id
+    start: LatLonIn = Field(description="Where the day starts (the office)")
+    end: LatLonIn | None = Field(None, description="Where the day ends; default: start")
+    shift_start: HHMM | None = Field(None, description="Earliest departure; default 08:30")
+    return_by: HHMM | None = Field(None, description="Latest arrival at the end; default 18:00")
+    mode: Literal["transit", "drive", "bike", "walk"] | None = Field(
+        None, description="Travel mode; default transit (legs under 0.8 km are walked)"
+    )
+    lunch: LunchIn | None = None
+
+
+class RulesIn(_Strict):
+    min_visits: int | None = Field(None, ge=0, le=MAX_LEADS, description="Default 8")
+    min_effective: int | None = Field(None, ge=0, le=MAX_LEADS, description="Default 2")
+    target_effective: int | None = Field(None, ge=0, le=MAX_LEADS, description="Default 3")
+    sweep_radius_m: float | None = Field(
+        None, ge=0, le=5000, description="Buildings this close to an effective visit (metres) can be swept; default 300"
+    )
+
+
+class OptionsIn(_Strict):
+    time_limit_s: float | None = Field(
+        None, gt=0, le=600, description="Solver time limit in seconds; default: the server's"
+    )
+    deterministic: bool | None = Field(
+        None, description="Stop the search by a work limit instead of the clock (repeatable plans)"
+    )
+    urgency_weight: float | None = Field(
+        None, ge=1, le=10, description="Weight of leads reclaimed before the next working day; default 1.5"
+    )
+
+
+Window = tuple[HHMM, HHMM]
+
+
+class LeadIn(_Strict):
+    id: Id
+    location: LatLonIn
+    building_id: Id | None = None
+    kind: Literal["appointment", "follow_up", "new"] | None = Field(None, description="Default new")
+    value: float | None = Field(None, ge=0, le=100, description="CRM lead score 0-100; default 0")
+    service_minutes: float | None = Field(
+        None, ge=0, le=600, description="Visit length in minutes; default 45 for appointments, else 30"
+    )
+    windows: list[Window] | None = Field(
+        None, min_length=1, max_length=24, description="The visit must start inside one; default [['09:00', '17:30']]"
+    )
+    reclaim_at: AwareDatetime | None = Field(None, description="ISO 8601 instant with offset")
+    effective: bool | None = Field(None, description="A decision maker is expected (appointments always are)")
+
+
+class BuildingIn(_Strict):
+    id: Id
+    location: LatLonIn
+    name: str | None = Field(None, max_length=200)
+    footprint: dict[str, Any] | None = Field(
+        None, description="GeoJSON Polygon of [lon, lat] positions in the problem's crs"
+    )
+    tenants: int | None = Field(None, ge=0, le=100_000)
+    sweep_minutes: float | None = Field(None, gt=0, le=480, description="Default 30")
+
+    @field_validator("footprint")
+    @classmethod
+    def _valid_polygon(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            try:
+                footprint_polygon(value)
+            except InvalidFootprint as err:
+                raise ValueError(str(err)) from None
+        return value
+
+
+class DayProblemIn(_Strict):
+    """One rep's day: the rep, the rules, the leads to choose from, the buildings to sweep."""
+
+    date: Date
+    timezone: str | None = Field(None, description="IANA zone; default Asia/Shanghai")
+    crs: Literal["wgs84", "gcj02", "bd09"] | None = Field(None, description="Default wgs84")
+    rep: RepIn
+    rules: RulesIn | None = None
+    options: OptionsIn | None = None
+    leads: list[LeadIn] = Field(max_length=MAX_LEADS)
+    buildings: list[BuildingIn] | None = None
+
+
+class InputError(ValueError):
+    """An input document is invalid; ``errors`` lists ``{"field", "message"}`` entries."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__("; ".join(f"{e['field']}: {e['message']}" for e in errors))
+        self.errors = errors
+
+
+def json_path(loc: tuple[int | str, ...]) -> str:
+    """pydantic's error location as a JSON path: ('leads', 3, 'id') -> 'leads[3].id'."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(body)"
+
+
+def parse_day_problem(data: Any) -> DayProblem:
+    """Validate a day-problem document and build the planner's problem (or InputError)."""
+    try:
+        model = DayProblemIn.model_validate(data)
+    except ValidationError as err:
+        raise InputError(
+            [{"field": json_path(e["loc"]), "message": e["msg"]} for e in err.errors()]
+        ) from None
+    try:
+        return to_domain(model)
+    except ProblemError as err:
+        raise InputError([{"field": err.field, "message": err.message}]) from None
+
+
+def _or(value: Any, default: Any) -> Any:
+    return default if value is None else value
+
+
+def to_domain(m: DayProblemIn) -> DayProblem:
+    """The planner's problem from a validated document (defaults filled in)."""
+    r = m.rep
+    lunch = (
+        Lunch(
+            earliest_min=parse_hhmm(r.lunch.earliest, "rep.lunch.earliest"),
+            latest_min=parse_hhmm(r.lunch.latest, "rep.lunch.latest"),
+            minutes=r.lunch.minutes,
+        )
+        if r.lunch
+        else None
+    )
+    rep = Rep(
+        id=r.id,
+        start=r.start.domain(),
+        end=(r.end or r.start).domain(),
+        shift_start_min=parse_hhmm(_or(r.shift_start, "08:30"), "rep.shift_start"),
+        return_by_min=parse_hhmm(_or(r.return_by, "18:00"), "rep.return_by"),
+        mode=_or(r.mode, "transit"),
+        lunch=lunch,
+    )
+    ru = m.rules or RulesIn()
+    rules = Rules(
+        min_visits=_or(ru.min_visits, 8),
+        min_effective=_or(ru.min_effective, 2),
+        target_effective=_or(ru.target_effective, max(3, _or(ru.min_effective, 2))),
+        sweep_radius_m=_or(ru.sweep_radius_m, 300.0),
+    )
+    o = m.options or OptionsIn()
+    options = Options(
+        time_limit_s=o.time_limit_s,
+        deterministic=bool(o.deterministic),
+        urgency_weight=_or(o.urgency_weight, 1.5),
+    )
+    leads = []
+    for i, x in enumerate(m.leads):
+        kind = _or(x.kind, "new")
+        windows = tuple(
+            (parse_hhmm(a, f"leads[{i}].windows[{k}][0]"), parse_hhmm(z, f"leads[{i}].windows[{k}][1]"))
+            for k, (a, z) in enumerate(x.windows or [])
+        ) or (DEFAULT_WINDOW,)
+        leads.append(
+            Lead(
+                id=x.id,
+                location=x.location.domain(),
+                kind=kind,
+                value=_or(x.value, 0.0),
+                service_min=_or(x.service_minutes, DEFAULT_SERVICE_MIN[kind]),
+                windows=windows,
+                building_id=x.building_id,
+                reclaim_at=x.reclaim_at,
+                effective=kind == "appointment" or bool(x.effective),
+            )
+        )
+    buildings = tuple(
+        Building(
+            id=b.id,
+            location=b.location.domain(),
+            name=b.name,
+            footprint=b.footprint,
+            tenants=b.tenants,
+            sweep_min=_or(b.sweep_minutes, DEFAULT_SWEEP_MIN),
+        )
+        for b in m.buildings or []
+    )
+    return DayProblem(
+        date=m.date,
+        timezone=_or(m.timezone, "Asia/Shanghai"),
+        crs=CRS(_or(m.crs, "wgs84")),
+        rep=rep,
+        rules=rules,
+        options=options,
+        leads=tuple(leads),
+        buildings=buildings,
+    )

@@ -1,0 +1,54 @@
+"""Geography for ironroute: coordinates and their reference systems, distances, travel
+times, and building footprints. Pure: no files, sockets, clock or environment.
+"""
+
+from geo.buildings import (
+    BuildingIndex,
+    BuildingSite,
+    LocalProjection,
+    footprint_area_m2,
+    footprint_polygon,
+)
+from geo.crs import (
+    CRS,
+    bd09_to_gcj02,
+    from_wgs84,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    to_wgs84,
+    wgs84_to_gcj02,
+)
+from geo.distance import EARTH_RADIUS_KM, geodesic_km, haversine_km, haversine_matrix_km
+from geo.errors import GeoError, InvalidCoordinates, InvalidFootprint, InvalidTravelModel
+from geo.latlon import LatLon
+from geo.travel import MODES, Leg, ModeSpeeds, TravelMatrix, TravelModel, TravelTimeProvider
+
+__all__ = [
+    "CRS",
+    "EARTH_RADIUS_KM",
+    "MODES",
+    "BuildingIndex",
+    "BuildingSite",
+    "GeoError",
+    "InvalidCoordinates",
+    "InvalidFootprint",
+    "InvalidTravelModel",
+    "LatLon",
+    "Leg",
+    "LocalProjection",
+    "ModeSpeeds",
+    "TravelMatrix",
+    "TravelModel",
+    "TravelTimeProvider",
+    "bd09_to_gcj02",
+    "footprint_area_m2",
+    "footprint_polygon",
+    "from_wgs84",
+    "gcj02_to_bd09",
+    "gcj02_to_wgs84",
+    "geodesic_km",
+    "haversine_km",
+    "haversine_matrix_km",
+    "to_wgs84",
+    "wgs84_to_gcj02",
+]

@@ -1,0 +1,160 @@
+"""After the solver: make the route hold under the real travel model, then fill it.
+
+``repair`` drops the least valuable stops until the re-timed route is feasible;
+``fill`` inserts every lead that still fits (the plan is *maximal*: no unvisited lead
+with a value can be put between two stops without breaking a limit), and
+``upgrade`` swaps a visited lead for a better one when the day has room for it.
+Every test is a re-timing under the same model the plan is checked with.
+"""
+
+from __future__ import annotations
+
+from planner import weights as W
+from planner._context import DayContext, Item
+from planner._schedule import Schedule, Spec, best_schedule, fits, item_specs, simulate
+
+
+def rank(ctx: DayContext, items: tuple[Item, ...] | list[Item]) -> tuple[int, ...]:
+    """The planner's priorities of a route, as a tuple compared lexicographically."""
+    rules = ctx.problem.rules
+    leads = [it.lead for it in items]
+    eff = sum(ctx.lead_effective[x] for x in leads)
+    swept_eff = sum(1 for it in items if it.sweeps)
+    extra = sum(
+        ctx.building_score[b] + (50 if k == 0 and b == ctx.own_building[it.lead] else 0)
+        for it in items
+        for k, b in enumerate(it.sweeps)
+    )
+    return (
+        sum(ctx.lead_appointment[x] for x in leads),
+        min(len(leads), rules.min_visits),
+        min(eff, rules.min_effective),
+        swept_eff,
+        min(eff, rules.target_effective),
+        sum(W.value_units(ctx.lead_weighted[x]) for x in leads),
+        extra,
+    )
+
+
+def repair(ctx: DayContext, items: list[Item]) -> Schedule:
+    """Drop stops (a sweep first, then whole visits, least priority lost first) until the
+    route is feasible under the time-of-day model. The empty day must be feasible."""
+    while True:
+        schedule = best_schedule(ctx, items)
+        if schedule is not None:
+            return schedule
+        options: list[list[Item]] = []
+        for i, it in enumerate(items):
+            if it.sweeps:
+                options.append(items[:i] + [Item(it.lead, it.sweeps[:-1])] + items[i + 1 :])
+            options.append(items[:i] + items[i + 1 :])
+        options.sort(key=lambda o: rank(ctx, o), reverse=True)
+        feasible = next((o for o in options if best_schedule(ctx, o) is not None), None)
+        items = feasible if feasible is not None else options[0]
+
+
+def _candidates(ctx: DayContext, visited: set[int], swept: set[int], needs_more: bool) -> list[int]:
+    out = [
+        x
+        for x in range(ctx.n_leads)
+        if x not in visited
+        and (ctx.lead_weighted[x] > 0 or ctx.lead_appointment[x] or needs_more)
+    ]
+    out.sort(key=lambda x: (not ctx.lead_appointment[x], -ctx.lead_weighted[x], x))
+    return out
+
+
+def _free_variants(ctx: DayContext, lead: int, swept: set[int]) -> list[Item]:
+    """The lead's variants whose buildings are still unswept, the most sweeps first."""
+    variants = [v for v in ctx.variants(lead) if not set(v.sweeps) & swept]
+    variants.sort(key=lambda v: rank(ctx, [v])[3:], reverse=True)
+    return variants
+
+
+def _insertions(specs: list[Spec]) -> list[tuple[int, int]]:
+    """(spec position, item position) pairs where a new visit may go: before any stop but
+    a sweep (a sweep follows its visit)."""
+    out, item_pos = [], 0
+    for k, sp in enumerate(specs):
+        if sp.kind != "sweep":
+            out.append((k, item_pos))
+        if sp.kind == "visit":
+            item_pos += 1
+    return out
+
+
+def fill(ctx: DayContext, schedule: Schedule) -> Schedule:
+    """Insert leads that still fit until none does, the most valuable first."""
+    rules = ctx.problem.rules
+    while True:
+        items = list(schedule.items)
+        visited = {it.lead for it in items}
+        swept = {b for it in items for b in it.sweeps}
+        needs_more = len(items) < rules.min_visits
+        specs = [t.spec for t in schedule.stops]
+        positions = _insertions(specs)
+        best: Schedule | None = None
+        for lead in _candidates(ctx, visited, swept, needs_more):
+            for variant in _free_variants(ctx, lead, swept):
+                extra = item_specs(ctx, variant)
+                for k, pos in positions:
+                    if not fits(ctx, specs[:k] + extra + specs[k:]):
+                        continue
+                    trial = best_schedule(ctx, items[:pos] + [variant] + items[pos:])
+                    if trial is not None and (best is None or trial.return_at < best.return_at):
+                        best = trial
+                if best is not None:
+                    break
+            if best is not None:
+                break
+        if best is None:
+            return schedule
+        schedule = best
+
+
+def upgrade(ctx: DayContext, schedule: Schedule) -> Schedule:
+    """Replace a visit by an unvisited lead (in its place) whenever the route ranks
+    higher and stays feasible; repeat until no swap helps."""
+    improved = True
+    while improved:
+        improved = False
+        items = list(schedule.items)
+        visited = {it.lead for it in items}
+        current = rank(ctx, items)
+        for i, old in enumerate(items):
+            swept = {b for j, it in enumerate(items) if j != i for b in it.sweeps}
+            for lead in _candidates(ctx, visited, set(), False):
+                if ctx.lead_weighted[lead] <= ctx.lead_weighted[old.lead] and not (
+                    ctx.lead_appointment[lead] or ctx.lead_effective[lead]
+                ):
+                    continue
+                for variant in _free_variants(ctx, lead, swept):
+                    trial_items = items[:i] + [variant] + items[i + 1 :]
+                    if rank(ctx, trial_items) <= current:
+                        continue
+                    trial = best_schedule(ctx, trial_items)
+                    if trial is not None:
+                        schedule, improved = trial, True
+                        break
+                if improved:
+                    break
+            if improved:
+                break
+    return schedule
+
+
+def fits_alone(ctx: DayContext, lead: int) -> bool:
+    """Leave at shift start, go straight to the lead, come straight back: does it fit?"""
+    specs = item_specs(ctx, Item(lead))[:1] + [Spec("end", ctx.end)]
+    return simulate(ctx, specs, float(ctx.problem.rep.shift_start_min))[1] < 0
+
+
+def could_replace(ctx: DayContext, schedule: Schedule, lead: int) -> bool:
+    """True when the lead fits the day in place of one of its non-appointment visits."""
+    items = list(schedule.items)
+    for i, old in enumerate(items):
+        if ctx.lead_appointment[old.lead]:
+            continue
+        if best_schedule(ctx, items[:i] + [Item(lead)] + items[i + 1 :]) is not None:
+            return True
+    return False

@@ -1,0 +1,164 @@
+"""The OR-Tools routing backend: build the model, solve it, read the route back.
+
+The only module that imports OR-Tools. Three small steps in the order of the OR-Tools
+samples: ``build_model`` (arc costs, time dimension, counting dimensions, lunch,
+disjunctions), ``search_parameters``, and ``read_route``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from planner import weights as W
+from planner._model import END, HORIZON_S, START, RoutingData
+from planner.errors import SolverError
+from planner.search import SearchSetup
+
+_FIRST = routing_enums_pb2.FirstSolutionStrategy
+_META = routing_enums_pb2.LocalSearchMetaheuristic
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingResult:
+    """The route found (node numbers between start and end) and what the search said."""
+
+    nodes: tuple[int, ...]
+    objective: int
+    status: str
+    seconds: float
+
+
+@dataclass(slots=True)
+class _Built:
+    manager: pywrapcp.RoutingIndexManager
+    routing: pywrapcp.RoutingModel
+    time_dim: pywrapcp.RoutingDimension
+
+
+def _add_counting_dimension(
+    routing: pywrapcp.RoutingModel, units: tuple[int, ...], name: str
+) -> pywrapcp.RoutingDimension:
+    callback = routing.RegisterUnaryTransitVector(list(units))
+    routing.AddDimension(callback, 0, max(1, sum(units)), True, name)
+    return routing.GetDimensionOrDie(name)
+
+
+def build_model(data: RoutingData) -> _Built:
+    """The routing model of one rep's day."""
+    manager = pywrapcp.RoutingIndexManager(data.n_nodes, 1, [START], [END])
+    routing = pywrapcp.RoutingModel(manager)
+
+    # arc costs: travel seconds plus the price of entering a variant
+    cost_cb = routing.RegisterTransitMatrix(data.cost.tolist())
+    routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
+
+    # time: service of the node left plus travel; waiting is slack
+    time_cb = routing.RegisterTransitMatrix(data.time_s.tolist())
+    routing.AddDimension(time_cb, HORIZON_S, HORIZON_S, False, "time")
+    time_dim = routing.GetDimensionOrDie("time")
+    for node in range(2, data.n_nodes):
+        cumul = time_dim.CumulVar(manager.NodeToIndex(node))
+        wins = sorted(data.windows_s[node])
+        cumul.SetRange(wins[0][0], wins[-1][1])
+        for (_, close), (nxt, _) in zip(wins, wins[1:], strict=False):
+            if nxt - 1 >= close + 1:
+                cumul.RemoveInterval(close + 1, nxt - 1)
+    time_dim.CumulVar(routing.Start(0)).SetRange(data.shift_start_s, data.return_by_s)
+    time_dim.CumulVar(routing.End(0)).SetRange(data.shift_start_s, data.return_by_s)
+    routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(0)))
+
+    # counting dimensions with soft minimums: visits, effective visits (min and target)
+    visits = _add_counting_dimension(routing, data.visit_unit, "visits")
+    visits.SetCumulVarSoftLowerBound(routing.End(0), data.min_visits, W.MIN_VISITS)
+    eff_min = _add_counting_dimension(routing, data.effective_unit, "effective_min")
+    eff_min.SetCumulVarSoftLowerBound(routing.End(0), data.min_effective, W.MIN_EFFECTIVE)
+    eff_target = _add_counting_dimension(routing, data.effective_unit, "effective_target")
+    eff_target.SetCumulVarSoftLowerBound(
+        routing.End(0), data.target_effective, W.TARGET_EFFECTIVE
+    )
+
+    # lunch: one fixed-length break that cannot cut a visit or a sweep
+    if data.lunch_s is not None:
+        earliest, latest, length = data.lunch_s
+        lunch = routing.solver().FixedDurationIntervalVar(earliest, latest, length, False, "lunch")
+        node_visit_transits = [
+            data.service_s[manager.IndexToNode(i)] for i in range(routing.Size())
+        ]
+        time_dim.SetBreakIntervalsOfVehicle([lunch], 0, node_visit_transits)
+
+    # one variant per lead at most (penalty when none), one sweep per building at most
+    for nodes, penalty in data.disjunctions:
+        routing.AddDisjunction([manager.NodeToIndex(n) for n in nodes], penalty, 1)
+    for nodes in data.exclusive:
+        routing.AddDisjunction([manager.NodeToIndex(n) for n in nodes], 0, 1)
+    return _Built(manager, routing, time_dim)
+
+
+def search_parameters(setup: SearchSetup, time_limit_s: float) -> pywrapcp.DefaultRoutingSearchParameters:
+    """OR-Tools search parameters for a set-up and a time limit (or a work limit)."""
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = getattr(_FIRST, setup.first_solution)
+    params.local_search_metaheuristic = getattr(_META, setup.metaheuristic)
+    if setup.solution_limit is not None:
+        params.solution_limit = setup.solution_limit
+        params.time_limit.FromSeconds(600)
+    else:
+        params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+    params.log_search = False
+    return params
+
+
+_STATUS = {
+    0: "not_solved",
+    1: "success",
+    2: "partial_success_local_optimum_not_reached",
+    3: "fail",
+    4: "fail_timeout",
+    5: "invalid",
+    6: "infeasible",
+    7: "optimal",
+}
+
+
+def read_route(built: _Built, solution: pywrapcp.Assignment) -> tuple[int, ...]:
+    """Node numbers visited between the start and the end, in order."""
+    manager, routing = built.manager, built.routing
+    nodes: list[int] = []
+    index = solution.Value(routing.NextVar(routing.Start(0)))
+    while not routing.IsEnd(index):
+        nodes.append(manager.IndexToNode(index))
+        index = solution.Value(routing.NextVar(index))
+    return tuple(nodes)
+
+
+def solve_routing(
+    data: RoutingData,
+    setup: SearchSetup,
+    time_limit_s: float,
+    initial: tuple[int, ...] | None = None,
+) -> RoutingResult:
+    """Solve the routing model; an empty route when the search finds nothing."""
+    began = time.perf_counter()
+    try:
+        built = build_model(data)
+        params = search_parameters(setup, time_limit_s)
+        routing = built.routing
+        if initial:
+            hint = routing.ReadAssignmentFromRoutes([list(initial)], True)
+            solution = (
+                routing.SolveFromAssignmentWithParameters(hint, params)
+                if hint is not None
+                else routing.SolveWithParameters(params)
+            )
+        else:
+            solution = routing.SolveWithParameters(params)
+    except (RuntimeError, SystemError) as err:  # the C++ layer failing is infrastructure
+        raise SolverError(f"routing engine failed: {err}") from err
+    seconds = time.perf_counter() - began
+    status = _STATUS.get(routing.status(), str(routing.status()))
+    if solution is None:
+        return RoutingResult((), 0, status, seconds)
+    return RoutingResult(read_route(built, solution), solution.ObjectiveValue(), status, seconds)

@@ -1,0 +1,49 @@
+"""The planner's priorities as integer objective weights, highest rule first.
+
+DESIGN.md orders what the planner optimizes; the routing model turns that order into
+one integer objective. Each level's weight exceeds what the levels below it can add up
+to on any realistic day (≤ 30 visits, ≤ 20 sweeps, ≤ 86,400 s of travel), so the solver
+trades a lower level only for a higher one. All sums stay far below 2**63 for the
+500-lead maximum.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+TRAVEL_PER_S: Final = 1
+"""Least travel: one unit per second on the road (a day has < 100,000 s)."""
+
+EXTRA_SWEEP_PER_SCORE: Final = 100_000
+"""A further sweep: per point of building score (1 + tenants / 30, at most 11)."""
+
+OWN_BUILDING_BONUS: Final = 50 * EXTRA_SWEEP_PER_SCORE
+"""Sweeping the effective lead's own building first beats any other building choice."""
+
+VALUE_PER_DECIPOINT: Final = 10_000_000
+"""Urgency-weighted lead value, per 0.1 point of score."""
+
+TARGET_EFFECTIVE: Final = 10**12
+"""Each effective visit short of ``target_effective``."""
+
+SWEEP_AFTER_EFFECTIVE: Final = 10**13
+"""Each effective lead that is not visited with at least one sweep after it."""
+
+MIN_EFFECTIVE: Final = 10**14
+"""Each effective visit short of ``min_effective``."""
+
+MIN_VISITS: Final = 10**15
+"""Each visit short of ``min_visits``."""
+
+APPOINTMENT: Final = 10**16
+"""Each appointment left out."""
+
+
+def building_score(tenants: int | None) -> int:
+    """Worth of sweeping a building: more tenants, more doors to knock on (1..11)."""
+    return 1 + min(max(tenants or 0, 0), 300) // 30
+
+
+def value_units(weighted_value: float) -> int:
+    """The rounding policy for lead value: tenths of a point, to the nearest."""
+    return int(round(weighted_value * 10))
