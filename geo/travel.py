@@ -300,9 +300,9 @@ class TravelModel:
 
     Examples
     --------
-    >>> model = TravelModel()
-    >>> model.leg(LatLon(39.90, 116.40), LatLon(39.99, 116.40), "transit", 660.0).km
-    14.0...
+    >>> leg = TravelModel().leg(LatLon(39.90, 116.40), LatLon(39.99, 116.40), "transit", 660.0)
+    >>> round(leg.km, 3), round(leg.minutes, 2)
+    (14.011, 46.21)
     """
 
     walk_below_km: float = 0.8
