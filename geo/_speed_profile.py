@@ -56,9 +56,7 @@ def arrive_after(t: float, road_km: float, offpeak: float, rush_kmh: float, rush
     return t
 
 
-def depart_before(
-    t: float, road_km: float, offpeak: float, rush_kmh: float, rush: Rush
-) -> float:
+def depart_before(t: float, road_km: float, offpeak: float, rush_kmh: float, rush: Rush) -> float:
     """Minute the movement must start so that ``road_km`` is covered exactly by minute ``t``.
 
     The mirror image of :func:`arrive_after`: the speed in force just *before* each moment.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -299,10 +300,10 @@ class BuildingIndex:
         )
         self._projection = LocalProjection(origin)
         xy = self._projection._lonlat_to_xy(np.column_stack((lons, lats)))
-        self._point_tree = shapely.STRtree(shapely.points(xy))
-        with_footprint = [i for i, s in enumerate(self._sites) if s.polygon is not None]
-        self._footprint_sites = np.array(with_footprint, dtype=np.intp)
-        self._footprint_tree = shapely.STRtree([self._sites[i].polygon for i in with_footprint])
+        self._point_tree = shapely.STRtree([shapely.Point(x, y) for x, y in xy.tolist()])
+        footprints = [(i, s.polygon) for i, s in enumerate(self._sites) if s.polygon is not None]
+        self._footprint_sites = np.array([i for i, _ in footprints], dtype=np.intp)
+        self._footprint_tree = shapely.STRtree([polygon for _, polygon in footprints])
 
     @property
     def sites(self) -> tuple[BuildingSite, ...]:
@@ -333,7 +334,11 @@ class BuildingIndex:
         ValueError
             If ``radius_m`` is negative or not finite.
         """
-        if not (isinstance(radius_m, int | float) and math.isfinite(radius_m) and radius_m >= 0):
+        if (
+            isinstance(radius_m, bool)
+            or not isinstance(radius_m, Real)
+            or not (math.isfinite(radius_m) and radius_m >= 0)
+        ):
             raise ValueError(f"radius_m must be a finite number >= 0: {radius_m!r}")
         if not self._sites:
             return []

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -12,7 +11,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
-from geo._speed_profile import MINUTES_PER_DAY, arrive_after, arrive_after_many, depart_before
+from geo import _travel_rules as rules
+from geo._speed_profile import arrive_after, arrive_after_many, depart_before
 from geo.distance import haversine_km, haversine_matrix_km
 from geo.errors import InvalidTravelModel
 from geo.latlon import LatLon
@@ -23,36 +23,6 @@ MODES: tuple[str, ...] = ("transit", "drive", "bike", "walk")
 """The travel modes a rep may use, in the order the model echoes them."""
 
 _SAME_PLACE_KM = 0.001  # two points closer than 1 m: a leg of 0 minutes and 0 km
-_SPEED_FIELDS = ("circuity", "offpeak_kmh", "rush_kmh", "access_min")
-_MODEL_KEYS = ("kind", "walk_below_km", "rush", "modes")
-
-
-def _number(value: object, field: str) -> float:
-    """``value`` as a finite float, or InvalidTravelModel naming ``field``."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidTravelModel(f"{field} must be a number: {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise InvalidTravelModel(f"{field} must be finite: {value!r}")
-    return number
-
-
-def _speed_values(values: Mapping[str, object], where: str) -> dict[str, float]:
-    """Validate the four numbers of a mode; ``where`` prefixes field names in messages."""
-    v = {name: _number(values[name], where + name) for name in _SPEED_FIELDS}
-    if v["circuity"] < 1.0:
-        raise InvalidTravelModel(f"{where}circuity must be >= 1: {values['circuity']!r}")
-    for name in ("offpeak_kmh", "rush_kmh"):
-        if v[name] <= 0.0:
-            raise InvalidTravelModel(f"{where}{name} must be > 0: {values[name]!r}")
-    if v["rush_kmh"] > v["offpeak_kmh"]:
-        raise InvalidTravelModel(
-            f"{where}rush_kmh must be <= offpeak_kmh ({v['offpeak_kmh']:g}): "
-            f"{values['rush_kmh']!r}"
-        )
-    if v["access_min"] < 0.0:
-        raise InvalidTravelModel(f"{where}access_min must be >= 0: {values['access_min']!r}")
-    return v
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -82,8 +52,8 @@ class ModeSpeeds:
     access_min: float
 
     def __post_init__(self) -> None:
-        values = {name: getattr(self, name) for name in _SPEED_FIELDS}
-        for name, number in _speed_values(values, "").items():
+        values = {name: getattr(self, name) for name in rules.SPEED_FIELDS}
+        for name, number in rules.speed_values(values, "").items():
             object.__setattr__(self, name, number)
 
 
@@ -216,40 +186,6 @@ _DEFAULT_MODES = _ModeTable(
 _DEFAULT_RUSH: tuple[tuple[float, float], ...] = ((420.0, 570.0), (1020.0, 1170.0))
 
 
-def _hhmm(minutes: float) -> str:
-    whole = int(minutes)
-    return f"{whole // 60:02d}:{whole % 60:02d}"
-
-
-def _check_rush(rush: object) -> tuple[tuple[float, float], ...]:
-    try:
-        pairs = [tuple(pair) for pair in rush]  # type: ignore[attr-defined]
-    except TypeError:
-        raise InvalidTravelModel(f"rush must be a sequence of (start, end) pairs: {rush!r}") from None
-    out: list[tuple[float, float]] = []
-    for i, pair in enumerate(pairs):
-        if len(pair) != 2:
-            raise InvalidTravelModel(f"rush[{i}] must be a (start, end) pair: {pair!r}")
-        start, end = (_number(x, f"rush[{i}][{j}]") for j, x in enumerate(pair))
-        for j, x in enumerate((start, end)):
-            if not (0.0 <= x <= MINUTES_PER_DAY and x.is_integer()):
-                raise InvalidTravelModel(
-                    f"rush[{i}][{j}] must be a whole minute from 0 (00:00) to 1440 (24:00): "
-                    f"{pair[j]!r}"
-                )
-        if start >= end:
-            raise InvalidTravelModel(
-                f"rush[{i}] must end after it starts: {_hhmm(start)}-{_hhmm(end)}"
-            )
-        if out and start < out[-1][1]:
-            raise InvalidTravelModel(
-                f"rush intervals must be sorted and must not overlap: rush[{i}] starts "
-                f"{_hhmm(start)}, before rush[{i - 1}] ends {_hhmm(out[-1][1])}"
-            )
-        out.append((start, end))
-    return tuple(out)
-
-
 def _check_modes(modes: object) -> _ModeTable:
     if not isinstance(modes, Mapping):
         raise InvalidTravelModel(f"modes must be a mapping of mode to ModeSpeeds: {modes!r}")
@@ -262,11 +198,6 @@ def _check_modes(modes: object) -> _ModeTable:
         if not isinstance(modes[name], ModeSpeeds):
             raise InvalidTravelModel(f"modes.{name} must be a ModeSpeeds: {modes[name]!r}")
     return modes if isinstance(modes, _ModeTable) else _ModeTable(modes)
-
-
-def _json_number(x: float) -> float | int:
-    """Whole numbers as ints, so the echo reads ``22`` rather than ``22.0``."""
-    return int(x) if x.is_integer() else x
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -310,11 +241,11 @@ class TravelModel:
     modes: Mapping[str, ModeSpeeds] = _DEFAULT_MODES
 
     def __post_init__(self) -> None:
-        walk_below = _number(self.walk_below_km, "walk_below_km")
+        walk_below = rules.number(self.walk_below_km, "walk_below_km")
         if walk_below < 0.0:
             raise InvalidTravelModel(f"walk_below_km must be >= 0: {self.walk_below_km!r}")
         object.__setattr__(self, "walk_below_km", walk_below)
-        object.__setattr__(self, "rush", _check_rush(self.rush))
+        object.__setattr__(self, "rush", rules.check_rush(self.rush))
         object.__setattr__(self, "modes", _check_modes(self.modes))
 
     @property
@@ -354,7 +285,7 @@ class TravelModel:
             If ``mode`` is unknown or ``depart_min`` is not finite.
         """
         speeds = self._speeds(mode)
-        _finite_time(depart_min, "depart_min")
+        rules.finite_time(depart_min, "depart_min")
         crow = haversine_km(a, b)
         if crow < _SAME_PLACE_KM:
             return Leg(minutes=0.0, km=0.0)
@@ -392,7 +323,7 @@ class TravelModel:
             If ``mode`` is unknown or ``arrive_min`` is not finite.
         """
         speeds = self._speeds(mode)
-        _finite_time(arrive_min, "arrive_min")
+        rules.finite_time(arrive_min, "arrive_min")
         crow = haversine_km(a, b)
         if crow < _SAME_PLACE_KM:
             return Leg(minutes=0.0, km=0.0)
@@ -435,7 +366,7 @@ class TravelModel:
         """
         speeds = self._speeds(mode)
         if depart_min is not None:
-            _finite_time(depart_min, "depart_min")
+            rules.finite_time(depart_min, "depart_min")
         crow = haversine_matrix_km(origins, destinations)
         moving = crow >= _SAME_PLACE_KM
         walked = moving & (crow < self.walk_below_km)
@@ -467,10 +398,10 @@ class TravelModel:
         """
         return {
             "kind": self.kind,
-            "walk_below_km": _json_number(self.walk_below_km),
-            "rush": [[_hhmm(start), _hhmm(end)] for start, end in self.rush],
+            "walk_below_km": rules.json_number(self.walk_below_km),
+            "rush": [[rules.hhmm(start), rules.hhmm(end)] for start, end in self.rush],
             "modes": {
-                name: {f: _json_number(getattr(s, f)) for f in _SPEED_FIELDS}
+                name: {f: rules.json_number(getattr(s, f)) for f in rules.SPEED_FIELDS}
                 for name, s in self.modes.items()
             },
         }
@@ -502,47 +433,20 @@ class TravelModel:
         if not isinstance(d, Mapping):
             raise InvalidTravelModel(f"a travel model must be a JSON object: {d!r}")
         for key in d:
-            if key not in _MODEL_KEYS:
-                raise InvalidTravelModel(f"unknown travel-model key {key!r} (known: {_MODEL_KEYS})")
+            if key not in rules.MODEL_KEYS:
+                raise InvalidTravelModel(
+                    f"unknown travel-model key {key!r} (known: {rules.MODEL_KEYS})"
+                )
         kind = d.get("kind")
         if kind is not None and kind != "builtin":
             raise InvalidTravelModel(f"kind must be 'builtin' for the built-in model: {kind!r}")
         walk_below = d.get("walk_below_km")
         rush = d.get("rush")
         return cls(
-            walk_below_km=0.8 if walk_below is None else _number(walk_below, "walk_below_km"),
-            rush=_DEFAULT_RUSH if rush is None else _parse_rush(rush),
+            walk_below_km=0.8 if walk_below is None else rules.number(walk_below, "walk_below_km"),
+            rush=_DEFAULT_RUSH if rush is None else rules.parse_rush(rush),
             modes=_parse_modes(d.get("modes")),
         )
-
-
-def _finite_time(value: float, field: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidTravelModel(f"{field} must be a finite number of minutes: {value!r}")
-
-
-def _parse_hhmm(text: object, field: str) -> float:
-    parts = text.split(":") if isinstance(text, str) else []
-    if (
-        len(parts) != 2
-        or not (1 <= len(parts[0]) <= 2 and len(parts[1]) == 2)
-        or not (parts[0].isdigit() and parts[1].isdigit())
-        or int(parts[1]) > 59
-        or int(parts[0]) * 60 + int(parts[1]) > MINUTES_PER_DAY
-    ):
-        raise InvalidTravelModel(f"{field} must be a time 'HH:MM' from 00:00 to 24:00: {text!r}")
-    return float(int(parts[0]) * 60 + int(parts[1]))
-
-
-def _parse_rush(rush: object) -> tuple[tuple[float, float], ...]:
-    if isinstance(rush, str | bytes | Mapping) or not isinstance(rush, Sequence):
-        raise InvalidTravelModel(f"rush must be a list of ['HH:MM', 'HH:MM'] pairs: {rush!r}")
-    out: list[tuple[float, float]] = []
-    for i, pair in enumerate(rush):
-        if isinstance(pair, str | bytes) or not isinstance(pair, Sequence) or len(pair) != 2:
-            raise InvalidTravelModel(f"rush[{i}] must be a pair ['HH:MM', 'HH:MM']: {pair!r}")
-        out.append((_parse_hhmm(pair[0], f"rush[{i}][0]"), _parse_hhmm(pair[1], f"rush[{i}][1]")))
-    return tuple(out)
 
 
 def _parse_modes(modes: object) -> _ModeTable:
@@ -559,13 +463,13 @@ def _parse_modes(modes: object) -> _ModeTable:
         if not isinstance(given, Mapping):
             raise InvalidTravelModel(f"modes.{name} must be an object: {given!r}")
         for key in given:
-            if key not in _SPEED_FIELDS:
+            if key not in rules.SPEED_FIELDS:
                 raise InvalidTravelModel(
-                    f"unknown key {key!r} in modes.{name} (known: {_SPEED_FIELDS})"
+                    f"unknown key {key!r} in modes.{name} (known: {rules.SPEED_FIELDS})"
                 )
         default = _DEFAULT_MODES[name]
         merged = {
-            f: getattr(default, f) if given.get(f) is None else given[f] for f in _SPEED_FIELDS
+            f: getattr(default, f) if given.get(f) is None else given[f] for f in rules.SPEED_FIELDS
         }
-        table[name] = ModeSpeeds(**_speed_values(merged, f"modes.{name}."))
+        table[name] = ModeSpeeds(**rules.speed_values(merged, f"modes.{name}."))
     return _ModeTable(table)

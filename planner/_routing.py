@@ -102,9 +102,8 @@ def search_parameters(setup: SearchSetup, time_limit_s: float) -> pywrapcp.Defau
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(_FIRST, setup.first_solution)
     params.local_search_metaheuristic = getattr(_META, setup.metaheuristic)
-    if setup.solution_limit is not None:
-        params.solution_limit = setup.solution_limit
-        params.time_limit.FromSeconds(600)
+    if setup.branch_limit is not None:
+        params.time_limit.FromSeconds(600)  # a safety net only: the branch limit stops it
     else:
         params.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
     params.log_search = False
@@ -146,6 +145,8 @@ def solve_routing(
         built = build_model(data)
         params = search_parameters(setup, time_limit_s)
         routing = built.routing
+        if setup.branch_limit is not None:
+            routing.AddSearchMonitor(routing.solver().BranchesLimit(setup.branch_limit))
         if initial:
             hint = routing.ReadAssignmentFromRoutes([list(initial)], True)
             solution = (

@@ -51,7 +51,7 @@ def solve(
         problem.options.time_limit_s or settings.default_time_limit_s, settings.max_time_limit_s
     )
     setup = settings.setup
-    if problem.options.deterministic and setup.solution_limit is None:
+    if problem.options.deterministic and setup.branch_limit is None:
         setup = setup.deterministic()
     solver_info: dict[str, Any] = {
         "engine": "ortools",

@@ -33,7 +33,9 @@ def test_haversine_matches_geopys_great_circle_on_the_same_sphere(a: LatLon, b: 
 
 @settings(max_examples=300, deadline=None)
 @given(a=anywhere, b=anywhere)
-def test_haversine_is_the_checkers_formula_to_the_bit(checker: ModuleType, a: LatLon, b: LatLon) -> None:
+def test_haversine_is_the_checkers_formula_to_the_bit(
+    checker: ModuleType, a: LatLon, b: LatLon
+) -> None:
     want = checker.haversine_km({"lat": a.lat, "lon": a.lon}, {"lat": b.lat, "lon": b.lon})
     assert haversine_km(a, b) == want
 
@@ -47,7 +49,9 @@ def test_geodesic_and_haversine_differ_by_under_half_a_percent(a: LatLon, b: Lat
 
 def test_one_degree_of_latitude_is_111_2_km_on_the_mean_sphere() -> None:
     # pi * 6371.0088 / 180 = 111.19508...
-    assert haversine_km(LatLon(30.0, 120.0), LatLon(31.0, 120.0)) == pytest.approx(111.19508, abs=1e-5)
+    assert haversine_km(LatLon(30.0, 120.0), LatLon(31.0, 120.0)) == pytest.approx(
+        111.19508, abs=1e-5
+    )
 
 
 @settings(max_examples=50, deadline=None)
