@@ -50,7 +50,17 @@ def _read_json(path: str) -> Any:
 
 def _summary_table(title: str, plans: list[DayPlan]) -> Table:
     table = Table(title=title, title_justify="left")
-    for name in ("rep", "status", "visits", "effective", "sweeps", "km", "travel min", "back at", "value"):
+    for name in (
+        "rep",
+        "status",
+        "visits",
+        "effective",
+        "sweeps",
+        "km",
+        "travel min",
+        "back at",
+        "value",
+    ):
         table.add_column(name, justify="left" if name in ("rep", "status") else "right")
     for p in plans:
         t = p.totals
@@ -110,7 +120,9 @@ def plan(
         raise _fail(2, f"invalid day problem {problem}", e.errors) from None
     with err.status(f"planning {day.rep.id}'s day ({len(day.leads)} leads)…"):
         try:
-            result = solve(day, plan_id=str(uuid.uuid4()), settings=SolveSettings(max_time_limit_s=600))
+            result = solve(
+                day, plan_id=str(uuid.uuid4()), settings=SolveSettings(max_time_limit_s=600)
+            )
         except PlannerError as e:
             raise _fail(1, str(e)) from None
     text = json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
@@ -125,9 +137,9 @@ def plan(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for problems, plans and routes")] = Path(
-        "demo-output"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for problems, plans and routes")
+    ] = Path("demo-output"),
     seed: Annotated[int, typer.Option(help="Seed of the generated branch")] = 2026,
     reps: Annotated[int, typer.Option(min=1, max=200, help="Number of reps")] = 12,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.01, max=600)] = 1.0,
@@ -141,7 +153,9 @@ def demo(
     plans: list[DayPlan] = []
     features: list[dict[str, Any]] = []
     with _progress() as progress:
-        task = progress.add_task(f"planning {len(problems)} reps of {branch['branch_id']}", total=len(problems))
+        task = progress.add_task(
+            f"planning {len(problems)} reps of {branch['branch_id']}", total=len(problems)
+        )
         for doc in problems:
             doc = {**doc, "options": {**(doc.get("options") or {}), "time_limit_s": time_limit}}
             day = parse_day_problem(doc)

@@ -81,7 +81,10 @@ class RulesIn(_Strict):
     min_effective: int | None = Field(None, ge=0, le=MAX_LEADS, description="Default 2")
     target_effective: int | None = Field(None, ge=0, le=MAX_LEADS, description="Default 3")
     sweep_radius_m: float | None = Field(
-        None, ge=0, le=5000, description="Buildings this close to an effective visit (metres) can be swept; default 300"
+        None,
+        ge=0,
+        le=5000,
+        description="Buildings this close to an effective visit (metres) can be swept; default 300",
     )
 
 
@@ -93,7 +96,10 @@ class OptionsIn(_Strict):
         None, description="Stop the search by a work limit instead of the clock (repeatable plans)"
     )
     urgency_weight: float | None = Field(
-        None, ge=1, le=10, description="Weight of leads reclaimed before the next working day; default 1.5"
+        None,
+        ge=1,
+        le=10,
+        description="Weight of leads reclaimed before the next working day; default 1.5",
     )
 
 
@@ -107,13 +113,21 @@ class LeadIn(_Strict):
     kind: Literal["appointment", "follow_up", "new"] | None = Field(None, description="Default new")
     value: float | None = Field(None, ge=0, le=100, description="CRM lead score 0-100; default 0")
     service_minutes: float | None = Field(
-        None, ge=0, le=600, description="Visit length in minutes; default 45 for appointments, else 30"
+        None,
+        ge=0,
+        le=600,
+        description="Visit length in minutes; default 45 for appointments, else 30",
     )
     windows: list[Window] | None = Field(
-        None, min_length=1, max_length=24, description="The visit must start inside one; default [['09:00', '17:30']]"
+        None,
+        min_length=1,
+        max_length=24,
+        description="The visit must start inside one; default [['09:00', '17:30']]",
     )
     reclaim_at: AwareDatetime | None = Field(None, description="ISO 8601 instant with offset")
-    effective: bool | None = Field(None, description="A decision maker is expected (appointments always are)")
+    effective: bool | None = Field(
+        None, description="A decision maker is expected (appointments always are)"
+    )
 
 
 class BuildingIn(_Strict):
@@ -222,7 +236,10 @@ def to_domain(m: DayProblemIn) -> DayProblem:
     for i, x in enumerate(m.leads):
         kind = _or(x.kind, "new")
         windows = tuple(
-            (parse_hhmm(a, f"leads[{i}].windows[{k}][0]"), parse_hhmm(z, f"leads[{i}].windows[{k}][1]"))
+            (
+                parse_hhmm(a, f"leads[{i}].windows[{k}][0]"),
+                parse_hhmm(z, f"leads[{i}].windows[{k}][1]"),
+            )
             for k, (a, z) in enumerate(x.windows or [])
         ) or (DEFAULT_WINDOW,)
         leads.append(

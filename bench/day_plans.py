@@ -67,8 +67,16 @@ def main() -> int:
     rows = []
     table = Table(title=f"day plans: {args.limit:g} s default vs {args.long:g} s reference")
     for col in (
-        "leads", "plans", "median s", "p90 s", "max s", "value share (median)",
-        "value share (min)", "total value share", "ok/shortfall", "checker",
+        "leads",
+        "plans",
+        "median s",
+        "p90 s",
+        "max s",
+        "value share (median)",
+        "value share (min)",
+        "total value share",
+        "ok/shortfall",
+        "checker",
     ):
         table.add_column(col, justify="right")
     for size in args.sizes:
@@ -86,8 +94,17 @@ def main() -> int:
             base_total += v_short
             long_total += v_long
             statuses.append(plan["status"])
-            rows.append({"leads": size, "rep": k, "seconds": t_short, "value": v_short,
-                         "value_long": v_long, "status": plan["status"], "checker_ok": ok})
+            rows.append(
+                {
+                    "leads": size,
+                    "rep": k,
+                    "seconds": t_short,
+                    "value": v_short,
+                    "value_long": v_long,
+                    "status": plan["status"],
+                    "checker_ok": ok,
+                }
+            )
             console.print(
                 f"  {size} leads, rep-day {k + 1:2d}: {t_short:5.2f} s, value {v_short:7.1f} "
                 f"vs {v_long:7.1f} ({100 * shares[-1]:5.1f} %) {plan['status']}",
@@ -95,9 +112,13 @@ def main() -> int:
             )
         times.sort()
         table.add_row(
-            str(size), str(len(times)), f"{statistics.median(times):.2f}",
-            f"{times[int(0.9 * (len(times) - 1))]:.2f}", f"{max(times):.2f}",
-            f"{100 * statistics.median(shares):.1f} %", f"{100 * min(shares):.1f} %",
+            str(size),
+            str(len(times)),
+            f"{statistics.median(times):.2f}",
+            f"{times[int(0.9 * (len(times) - 1))]:.2f}",
+            f"{max(times):.2f}",
+            f"{100 * statistics.median(shares):.1f} %",
+            f"{100 * min(shares):.1f} %",
             f"{100 * base_total / long_total:.1f} %",
             f"{statuses.count('ok')}/{statuses.count('shortfall')}",
             "n/a" if check is None else f"{passed}/{len(times)} pass",

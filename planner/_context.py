@@ -60,13 +60,27 @@ class DayContext:
         return out
 
 
+def merge_windows(windows: tuple[tuple[int, int], ...]) -> tuple[tuple[float, float], ...]:
+    """Windows sorted by opening, overlapping ones merged (same start times allowed)."""
+    out: list[tuple[float, float]] = []
+    for a, z in sorted(windows):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], float(z)))
+        else:
+            out.append((float(a), float(z)))
+    return tuple(out)
+
+
 def build_context(problem: DayProblem, travel: TravelTimeProvider) -> DayContext:
     """Convert a validated problem into solver-side facts (WGS-84, minutes, indices)."""
     crs = problem.crs
     rep = problem.rep
     b_index = {b.id: i for i, b in enumerate(problem.buildings)}
     index = BuildingIndex(
-        [BuildingSite(id=b.id, location=b.location, footprint=b.footprint) for b in problem.buildings]
+        [
+            BuildingSite(id=b.id, location=b.location, footprint=b.footprint)
+            for b in problem.buildings
+        ]
     )
     options: list[tuple[int, ...]] = []
     own: list[int | None] = []
@@ -87,9 +101,7 @@ def build_context(problem: DayProblem, travel: TravelTimeProvider) -> DayContext
         end=to_wgs84(rep.end, crs),
         lead_wgs=tuple(to_wgs84(lead.location, crs) for lead in problem.leads),
         building_wgs=tuple(to_wgs84(b.location, crs) for b in problem.buildings),
-        lead_windows=tuple(
-            tuple(sorted((float(a), float(z)) for a, z in lead.windows)) for lead in problem.leads
-        ),
+        lead_windows=tuple(merge_windows(lead.windows) for lead in problem.leads),
         lead_service=tuple(float(lead.service_min) for lead in problem.leads),
         lead_effective=tuple(lead.effective for lead in problem.leads),
         lead_appointment=tuple(lead.is_appointment for lead in problem.leads),
@@ -101,7 +113,4 @@ def build_context(problem: DayProblem, travel: TravelTimeProvider) -> DayContext
     )
 
 
-SWEEP_WINDOWS: tuple[tuple[float, float], ...] = (
-    (float(SWEEP_WINDOW[0]), float(SWEEP_WINDOW[1])),
-)
-
+SWEEP_WINDOWS: tuple[tuple[float, float], ...] = ((float(SWEEP_WINDOW[0]), float(SWEEP_WINDOW[1])),)

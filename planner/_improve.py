@@ -57,8 +57,7 @@ def _candidates(ctx: DayContext, visited: set[int], swept: set[int], needs_more:
     out = [
         x
         for x in range(ctx.n_leads)
-        if x not in visited
-        and (ctx.lead_weighted[x] > 0 or ctx.lead_appointment[x] or needs_more)
+        if x not in visited and (ctx.lead_weighted[x] > 0 or ctx.lead_appointment[x] or needs_more)
     ]
     out.sort(key=lambda x: (not ctx.lead_appointment[x], -ctx.lead_weighted[x], x))
     return out
@@ -112,6 +111,28 @@ def fill(ctx: DayContext, schedule: Schedule) -> Schedule:
         schedule = best
 
 
+def _item_spans(specs: list[Spec]) -> list[tuple[int, int]]:
+    """Spec index range [first, last) of each route item (a visit and its sweeps)."""
+    spans: list[tuple[int, int]] = []
+    for k, sp in enumerate(specs):
+        if sp.kind == "visit":
+            spans.append((k, k + 1))
+        elif sp.kind == "sweep":
+            spans[-1] = (spans[-1][0], k + 1)
+    return spans
+
+
+def _replaced(ctx: DayContext, schedule: Schedule, i: int, variant: Item) -> Schedule | None:
+    """The route with item ``i`` replaced by ``variant``, if it fits. The quick test keeps
+    the lunch where it is; only a route that passes it is re-timed with every placement."""
+    specs = [t.spec for t in schedule.stops]
+    a, z = _item_spans(specs)[i]
+    if not fits(ctx, specs[:a] + item_specs(ctx, variant) + specs[z:]):
+        return None
+    items = list(schedule.items)
+    return best_schedule(ctx, items[:i] + [variant] + items[i + 1 :])
+
+
 def upgrade(ctx: DayContext, schedule: Schedule) -> Schedule:
     """Replace a visit by an unvisited lead (in its place) whenever the route ranks
     higher and stays feasible; repeat until no swap helps."""
@@ -129,10 +150,9 @@ def upgrade(ctx: DayContext, schedule: Schedule) -> Schedule:
                 ):
                     continue
                 for variant in _free_variants(ctx, lead, swept):
-                    trial_items = items[:i] + [variant] + items[i + 1 :]
-                    if rank(ctx, trial_items) <= current:
+                    if rank(ctx, items[:i] + [variant] + items[i + 1 :]) <= current:
                         continue
-                    trial = best_schedule(ctx, trial_items)
+                    trial = _replaced(ctx, schedule, i, variant)
                     if trial is not None:
                         schedule, improved = trial, True
                         break
@@ -151,10 +171,8 @@ def fits_alone(ctx: DayContext, lead: int) -> bool:
 
 def could_replace(ctx: DayContext, schedule: Schedule, lead: int) -> bool:
     """True when the lead fits the day in place of one of its non-appointment visits."""
-    items = list(schedule.items)
-    for i, old in enumerate(items):
-        if ctx.lead_appointment[old.lead]:
-            continue
-        if best_schedule(ctx, items[:i] + [Item(lead)] + items[i + 1 :]) is not None:
-            return True
-    return False
+    return any(
+        _replaced(ctx, schedule, i, Item(lead)) is not None
+        for i, old in enumerate(schedule.items)
+        if not ctx.lead_appointment[old.lead]
+    )

@@ -106,7 +106,9 @@ def build_routing_data(ctx: DayContext) -> RoutingData:
             nodes.append(len(items))
             items.append(item)
             in_place.append(ctx.lead_wgs[lead])
-            out_place.append(ctx.building_wgs[item.sweeps[-1]] if item.sweeps else ctx.lead_wgs[lead])
+            out_place.append(
+                ctx.building_wgs[item.sweeps[-1]] if item.sweeps else ctx.lead_wgs[lead]
+            )
             service.append(up(svc_min))
             windows.append(wins_s)
             missing = W.SWEEP_AFTER_EFFECTIVE if (can_sweep and not item.sweeps) else 0
@@ -168,5 +170,7 @@ def _travel_seconds(ctx: DayContext, in_place: list[LatLon], out_place: list[Lat
     m = m.copy()
     m[0, :] = first[0]
     for i, place in enumerate(out_place):
-        m[i, 1] = ctx.travel.leg_arriving(place, ctx.end, ctx.mode, float(rep.return_by_min)).minutes
+        m[i, 1] = ctx.travel.leg_arriving(
+            place, ctx.end, ctx.mode, float(rep.return_by_min)
+        ).minutes
     return np.ceil(m * 60 - 1e-6).astype(np.int64)

@@ -30,7 +30,9 @@ def assemble_plan(
             issues=tuple(issues),
             stops=(),
             totals=Totals(),
-            unvisited=tuple(Unvisited(lead_id=x.id, reason="day_infeasible") for x in problem.leads),
+            unvisited=tuple(
+                Unvisited(lead_id=x.id, reason="day_infeasible") for x in problem.leads
+            ),
             solver=solver,
             geometry=_geometry(ctx, [], [x.location for x in problem.leads]),
         )
@@ -43,7 +45,9 @@ def assemble_plan(
         sweeps=sum(1 for s in stops if s.type == "sweep"),
         travel_km=sum(s.travel_km for s in stops),
         travel_minutes=sum(s.travel_minutes for s in stops),
-        service_minutes=sum(t.depart - t.start for t in schedule.stops if t.spec.kind in ("visit", "sweep")),
+        service_minutes=sum(
+            t.depart - t.start for t in schedule.stops if t.spec.kind in ("visit", "sweep")
+        ),
         wait_minutes=sum(s.wait_minutes for s in stops),
         return_at=stops[-1].arrive,
         value=sum(leads[s.lead_id].value for s in visits if s.lead_id),
@@ -61,7 +65,10 @@ def assemble_plan(
         unvisited=tuple(unvisited),
         solver=solver,
         geometry=_geometry(
-            ctx, stops, [leads[u.lead_id].location for u in unvisited], [u.lead_id for u in unvisited]
+            ctx,
+            stops,
+            [leads[u.lead_id].location for u in unvisited],
+            [u.lead_id for u in unvisited],
         ),
     )
 
@@ -85,7 +92,15 @@ def _stops(ctx: DayContext, schedule: Schedule) -> list[Stop]:
         common.update(start=at(t.start), depart=at(t.depart))
         if sp.kind == "visit":
             lead = problem.leads[sp.lead]
-            out.append(Stop(type="visit", location=lead.location, lead_id=lead.id, effective=lead.effective, **common))
+            out.append(
+                Stop(
+                    type="visit",
+                    location=lead.location,
+                    lead_id=lead.id,
+                    effective=lead.effective,
+                    **common,
+                )
+            )
         elif sp.kind == "sweep":
             b = problem.buildings[sp.building]
             out.append(
@@ -98,11 +113,15 @@ def _stops(ctx: DayContext, schedule: Schedule) -> list[Stop]:
                 )
             )
         else:
-            out.append(Stop(type="break", location=_break_location(ctx, out, timeline, k), **common))
+            out.append(
+                Stop(type="break", location=_break_location(ctx, out, timeline, k), **common)
+            )
     return out
 
 
-def _break_location(ctx: DayContext, done: list[Stop], timeline: tuple[Timed, ...], k: int) -> LatLon:
+def _break_location(
+    ctx: DayContext, done: list[Stop], timeline: tuple[Timed, ...], k: int
+) -> LatLon:
     """The problem-CRS location of a break: the stop before it, or the one after."""
     prev_place = timeline[k - 1].spec.place if k else ctx.start
     if timeline[k].spec.place == prev_place:
@@ -117,7 +136,10 @@ def _break_location(ctx: DayContext, done: list[Stop], timeline: tuple[Timed, ..
 
 
 def _geometry(
-    ctx: DayContext, stops: list[Stop], unvisited_at: list[LatLon], unvisited_ids: list[str] | None = None
+    ctx: DayContext,
+    stops: list[Stop],
+    unvisited_at: list[LatLon],
+    unvisited_ids: list[str] | None = None,
 ) -> dict[str, Any]:
     """RFC 7946 FeatureCollection (WGS-84, [lon, lat]): the route, its stops, the leads left."""
     from geo import to_wgs84
@@ -145,10 +167,22 @@ def _geometry(
         when = s.start or s.arrive or s.depart
         if when is not None:
             props["time"] = when.isoformat(timespec="minutes")
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": pos(s.location)}, "properties": props})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": pos(s.location)},
+                "properties": props,
+            }
+        )
     for i, p in enumerate(unvisited_at):
         props = {"kind": "unvisited"}
         if unvisited_ids:
             props["lead_id"] = unvisited_ids[i]
-        features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": pos(p)}, "properties": props})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": pos(p)},
+                "properties": props,
+            }
+        )
     return {"type": "FeatureCollection", "features": features}

@@ -76,9 +76,7 @@ def build_model(data: RoutingData) -> _Built:
     eff_min = _add_counting_dimension(routing, data.effective_unit, "effective_min")
     eff_min.SetCumulVarSoftLowerBound(routing.End(0), data.min_effective, W.MIN_EFFECTIVE)
     eff_target = _add_counting_dimension(routing, data.effective_unit, "effective_target")
-    eff_target.SetCumulVarSoftLowerBound(
-        routing.End(0), data.target_effective, W.TARGET_EFFECTIVE
-    )
+    eff_target.SetCumulVarSoftLowerBound(routing.End(0), data.target_effective, W.TARGET_EFFECTIVE)
 
     # lunch: one fixed-length break that cannot cut a visit or a sweep
     if data.lunch_s is not None:
@@ -97,7 +95,9 @@ def build_model(data: RoutingData) -> _Built:
     return _Built(manager, routing, time_dim)
 
 
-def search_parameters(setup: SearchSetup, time_limit_s: float) -> pywrapcp.DefaultRoutingSearchParameters:
+def search_parameters(
+    setup: SearchSetup, time_limit_s: float
+) -> pywrapcp.DefaultRoutingSearchParameters:
     """OR-Tools search parameters for a set-up and a time limit (or a work limit)."""
     params = pywrapcp.DefaultRoutingSearchParameters()
     params.first_solution_strategy = getattr(_FIRST, setup.first_solution)

@@ -98,7 +98,10 @@ def _instant(t: datetime | None) -> str | None:
 
 
 def _stop_dict(s: Stop) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": s.type, "location": {"lat": s.location.lat, "lon": s.location.lon}}
+    out: dict[str, Any] = {
+        "type": s.type,
+        "location": {"lat": s.location.lat, "lon": s.location.lon},
+    }
     if s.type == "visit":
         out["lead_id"] = s.lead_id
         out["effective"] = bool(s.effective)

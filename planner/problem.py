@@ -53,7 +53,9 @@ class Lunch:
 
     def __post_init__(self) -> None:
         if self.latest_min < self.earliest_min:
-            raise ProblemError("rep.lunch.latest", "lunch latest start is before its earliest start")
+            raise ProblemError(
+                "rep.lunch.latest", "lunch latest start is before its earliest start"
+            )
         if self.minutes <= 0:
             raise ProblemError("rep.lunch.minutes", "lunch must last more than 0 minutes")
 
@@ -85,9 +87,7 @@ class Rules:
             if not 0 <= getattr(self, name) <= MAX_LEADS:
                 raise ProblemError(f"rules.{name}", f"must be between 0 and {MAX_LEADS}")
         if self.target_effective < self.min_effective:
-            raise ProblemError(
-                "rules.target_effective", "target_effective is below min_effective"
-            )
+            raise ProblemError("rules.target_effective", "target_effective is below min_effective")
         if not 0 <= self.sweep_radius_m <= 5000:
             raise ProblemError("rules.sweep_radius_m", "must be between 0 and 5000 metres")
 
@@ -171,7 +171,9 @@ class DayProblem:
                 raise ProblemError(f"buildings[{i}].id", f"duplicate building id {b.id!r}")
             building_ids.add(b.id)
             if b.sweep_min <= 0:
-                raise ProblemError(f"buildings[{i}].sweep_minutes", f"must be > 0: building {b.id!r}")
+                raise ProblemError(
+                    f"buildings[{i}].sweep_minutes", f"must be > 0: building {b.id!r}"
+                )
         lead_ids: set[str] = set()
         for i, lead in enumerate(self.leads):
             where = f"leads[{i}]"

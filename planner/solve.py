@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from geo import TravelModel, TravelTimeProvider
-from planner._context import DayContext, Item, build_context
-from planner._improve import could_replace, fill, fits_alone, rank, repair, upgrade
+from planner._context import DayContext, build_context
+from planner._improve import could_replace, fill, fits_alone, repair, upgrade
 from planner._model import build_routing_data
 from planner._output import assemble_plan
 from planner._routing import solve_routing
-from planner._schedule import Schedule, best_schedule, latest_departure
+from planner._schedule import Schedule, best_schedule, end_spec, latest_departure, simulate
 from planner.plan import DayPlan, Issue, Unvisited
 from planner.problem import DayProblem
 from planner.search import DEFAULT_SETUP, SearchSetup
@@ -64,11 +64,14 @@ def solve(
         return assemble_plan(ctx, None, _infeasible_issues(ctx), (), solver_info, plan_id)
 
     data = build_routing_data(ctx)
-    result = solve_routing(data, setup, limit)
+    # the limit is for the whole plan: keep a little for re-timing and filling
+    search_s = max(0.05, limit - (time.perf_counter() - began) - min(0.1, 0.1 * limit))
+    result = solve_routing(data, setup, search_s)
     items = [it for it in (data.items[n] for n in result.nodes) if it is not None]
-    schedule = repair(ctx, items)
-    schedule = upgrade(ctx, fill(ctx, schedule))
-    schedule = fill(ctx, schedule)
+    schedule = fill(ctx, repair(ctx, items))
+    upgraded = upgrade(ctx, schedule)
+    if upgraded is not schedule:
+        schedule = fill(ctx, upgraded)
     schedule = latest_departure(ctx, schedule)
     solver_info.update(
         seconds=round(time.perf_counter() - began, 3),
@@ -83,39 +86,56 @@ def solve(
 
 
 def _infeasible_issues(ctx: DayContext) -> list[Issue]:
+    """Why not even an empty day fits: the way back, or the lunch break."""
     rep = ctx.problem.rep
+    home_in_time = simulate(ctx, [end_spec(ctx)], float(rep.shift_start_min))[1] < 0
     why = (
-        "the lunch break cannot be placed"
-        if rep.lunch is not None and best_schedule_without_lunch(ctx)
-        else "the end cannot be reached by return_by"
+        "the lunch break cannot be placed between shift_start and return_by"
+        if home_in_time
+        else "rep.end cannot be reached from rep.start by return_by"
     )
     return [Issue(code="day_infeasible", message=f"not even an empty day fits: {why}")]
 
 
-def best_schedule_without_lunch(ctx: DayContext) -> bool:
-    from planner._schedule import Spec, simulate
-
-    return simulate(ctx, [Spec("end", ctx.end)], float(ctx.problem.rep.shift_start_min))[1] < 0
-
-
 def _rule_issues(ctx: DayContext, schedule: Schedule) -> list[Issue]:
+    """One issue per unmet rule (these make a shortfall), then information."""
     problem, rules = ctx.problem, ctx.problem.rules
     visited = {it.lead for it in schedule.items}
-    n_eff = sum(ctx.lead_effective[x] for x in visited)
-    issues: list[Issue] = []
-    missed = [problem.leads[x].id for x in range(ctx.n_leads) if ctx.lead_appointment[x] and x not in visited]
-    if missed:
-        issues.append(Issue(code="appointment_missed", message=f"appointments not in the plan: {', '.join(missed)}"))
-    if len(visited) < rules.min_visits:
-        issues.append(Issue(code="min_visits_unmet", message=f"{len(visited)} visits fit the day; min_visits is {rules.min_visits}"))
-    if n_eff < rules.min_effective:
-        issues.append(Issue(code="min_effective_unmet", message=f"{n_eff} effective visits fit the day; min_effective is {rules.min_effective}"))
-    elif n_eff < rules.target_effective:
-        issues.append(Issue(code="target_effective_unmet", message=f"{n_eff} effective visits; the target is {rules.target_effective}"))
-    bare = [problem.leads[it.lead].id for it in schedule.items if ctx.lead_effective[it.lead] and not it.sweeps]
-    if bare:
-        issues.append(Issue(code="effective_without_sweep", message=f"no building left to sweep after: {', '.join(bare)}"))
-    return issues
+    n_visits, n_eff = len(visited), sum(ctx.lead_effective[x] for x in visited)
+    missed = [
+        lead.id
+        for x, lead in enumerate(problem.leads)
+        if ctx.lead_appointment[x] and x not in visited
+    ]
+    bare = [
+        problem.leads[it.lead].id
+        for it in schedule.items
+        if ctx.lead_effective[it.lead] and not it.sweeps
+    ]
+    found = [
+        ("appointment_missed", bool(missed), f"appointments not in the plan: {', '.join(missed)}"),
+        (
+            "min_visits_unmet",
+            n_visits < rules.min_visits,
+            f"{n_visits} visits fit the day; min_visits is {rules.min_visits}",
+        ),
+        (
+            "min_effective_unmet",
+            n_eff < rules.min_effective,
+            f"{n_eff} effective visits fit the day; min_effective is {rules.min_effective}",
+        ),
+        (
+            "target_effective_unmet",
+            rules.min_effective <= n_eff < rules.target_effective,
+            f"{n_eff} effective visits; target_effective is {rules.target_effective}",
+        ),
+        (
+            "effective_without_sweep",
+            bool(bare),
+            f"no building left to sweep after effective visits: {', '.join(bare)}",
+        ),
+    ]
+    return [Issue(code=code, message=message) for code, unmet, message in found if unmet]
 
 
 def _unvisited(ctx: DayContext, schedule: Schedule) -> list[Unvisited]:
@@ -140,4 +160,4 @@ def _unvisited(ctx: DayContext, schedule: Schedule) -> list[Unvisited]:
     return out
 
 
-__all__ = ["SolveSettings", "solve", "rank", "Item"]
+__all__ = ["SolveSettings", "solve"]

@@ -32,6 +32,7 @@ def assert_plan_valid(problem: dict[str, Any], plan: dict[str, Any]) -> None:
     """Fail with every violation the project's verifier and the shared checker find."""
     try:
         from tests.verify_plan import verify_plan
+
         problems = verify_plan(problem, plan)
     except ImportError:  # TEMP
         problems = []

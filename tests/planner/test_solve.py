@@ -112,7 +112,9 @@ def test_a_day_whose_office_cannot_be_reached_back_in_time_is_infeasible():
 
 
 def test_a_lunch_that_cannot_be_placed_makes_the_day_infeasible():
-    doc = day(ring_of_leads(5), rep={"lunch": {"earliest": "18:30", "latest": "19:00", "minutes": 30}})
+    doc = day(
+        ring_of_leads(5), rep={"lunch": {"earliest": "18:30", "latest": "19:00", "minutes": 30}}
+    )
     plan = plan_of(doc)
     assert plan["status"] == "infeasible"
     assert "lunch" in plan["issues"][0]["message"]

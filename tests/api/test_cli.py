@@ -1,0 +1,120 @@
+"""The `ironroute` CLI: plans to files and stdout, the demo, and clear errors (exit 2)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from tests.conftest import assert_plan_valid
+
+runner = CliRunner()
+
+
+def write(tmp_path: Path, doc: Any, name: str = "problem.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_plan_writes_a_checked_plan_to_a_file(tmp_path, small_problem):
+    out = tmp_path / "plan.json"
+    result = runner.invoke(
+        app, ["plan", str(write(tmp_path, small_problem)), "-o", str(out), "--deterministic"]
+    )
+    assert result.exit_code == 0, result.output
+    plan = json.loads(out.read_text())
+    assert plan["plan_id"]
+    assert_plan_valid(small_problem, plan)
+    assert "visits" in result.output  # the summary table
+
+
+def test_plan_prints_the_plan_on_stdout_without_an_output_file(tmp_path, small_problem):
+    result = runner.invoke(
+        app, ["plan", str(write(tmp_path, small_problem)), "--time-limit", "0.2"]
+    )
+    assert result.exit_code == 0
+    plan = json.loads(result.stdout[: result.stdout.rindex("}") + 1])
+    assert plan["solver"]["time_limit_s"] == 0.2
+
+
+def _mutate(doc: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    doc = copy.deepcopy(doc)
+    *parents, last = path.split(".")
+    node: Any = doc
+    for part in parents:
+        node = node[int(part)] if part.isdigit() else node[part]
+    if last.isdigit():
+        node[int(last)] = value
+    else:
+        node[last] = value
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        ("leads.0.location.lat", 91.0, "leads[0].location.lat"),  # latitude out of range
+        ("leads.2.location.lon", -181.0, "leads[2].location.lon"),  # longitude out of range
+        ("leads.0.windows", [["10:30", "10:00"]], "leads[0].windows[0]"),  # closes before it opens
+        ("leads.3.building_id", "NOPE", "leads[3].building_id"),  # unknown building
+        ("leads.1.id", "L1", "leads[1].id"),  # duplicate lead id
+        ("leads.4.service_minutes", -5, "leads[4].service_minutes"),  # negative service time
+        ("leads.0.windows", [["9:00", "10:00"]], "leads[0].windows[0][0]"),  # not HH:MM
+        ("rep.mode", "teleport", "rep.mode"),  # unknown travel mode
+        ("rep.colour", "red", "rep.colour"),  # unknown field: never silently ignored
+        (
+            "buildings.0.footprint",
+            {"type": "Polygon", "coordinates": [[[116.4, 39.9]]]},
+            "buildings[0].footprint",
+        ),  # not a ring
+        ("rules.min_visits", -1, "rules.min_visits"),  # negative rule
+        ("date", "2026-13-01", "date"),  # no such date
+    ],
+)
+def test_bad_input_exits_2_naming_the_field(tmp_path, small_problem, path, value, field):
+    result = runner.invoke(app, ["plan", str(write(tmp_path, _mutate(small_problem, path, value)))])
+    assert result.exit_code == 2, result.output
+    assert field in result.output
+    assert "Traceback" not in result.output
+
+
+def test_more_than_500_leads_is_refused(tmp_path, small_problem):
+    base = small_problem["leads"][2]
+    small_problem["leads"] = [{**base, "id": f"X{i}"} for i in range(501)]
+    result = runner.invoke(app, ["plan", str(write(tmp_path, small_problem))])
+    assert result.exit_code == 2 and "leads" in result.output
+
+
+def test_a_file_that_is_not_json_exits_2(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text("{not json")
+    result = runner.invoke(app, ["plan", str(path)])
+    assert result.exit_code == 2 and "not JSON" in result.output
+
+
+def test_a_missing_file_exits_2(tmp_path):
+    result = runner.invoke(app, ["plan", str(tmp_path / "nope.json")])
+    assert result.exit_code == 2 and "cannot read" in result.output
+
+
+def test_the_demo_plans_every_rep_with_checked_plans_and_a_geojson(tmp_path):
+    out = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--out", str(out), "--reps", "3", "--time-limit", "0.5"])
+    assert result.exit_code == 0, result.output
+    plans = sorted((out / "plans").glob("*.json"))
+    assert len(plans) == 3
+    for path in plans:
+        plan = json.loads(path.read_text())
+        problem = json.loads((out / "problems" / path.name).read_text())
+        assert_plan_valid(problem, plan)
+        assert plan["totals"]["visits"] >= 8 and plan["totals"]["effective_visits"] >= 2
+        assert plan["totals"]["sweeps"] >= 1
+    routes = json.loads((out / "routes.geojson").read_text())
+    assert routes["type"] == "FeatureCollection"
+    assert {f["properties"]["rep_id"] for f in routes["features"]} == {"r01", "r02", "r03"}
