@@ -62,7 +62,7 @@ def main() -> int:
     ap.add_argument("--long", type=float, default=10.0, help="the reference time limit (s)")
     ap.add_argument("--json", type=Path, help="write per-plan rows here")
     args = ap.parse_args()
-    console = Console()
+    console = Console(width=150)
     check = load_checker()
     rows = []
     table = Table(title=f"day plans: {args.limit:g} s default vs {args.long:g} s reference")
