@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-from geopy.distance import geodesic  # type: ignore[import-untyped]
+from geopy.distance import geodesic
 
 from geo.latlon import LatLon
 
