@@ -52,6 +52,8 @@ class RoutingData:
     min_visits: int
     min_effective: int
     target_effective: int
+    n_vehicles: int = 1
+    """Routes to build; each leaves node 0 and ends at node 1 (a day has one)."""
 
     @property
     def n_nodes(self) -> int:

@@ -23,9 +23,9 @@ _META = routing_enums_pb2.LocalSearchMetaheuristic
 
 @dataclass(frozen=True, slots=True)
 class RoutingResult:
-    """The route found (node numbers between start and end) and what the search said."""
+    """The routes found (node numbers between start and end) and what the search said."""
 
-    nodes: tuple[int, ...]
+    routes: tuple[tuple[int, ...], ...]
     objective: int
     status: str
     seconds: float
@@ -47,8 +47,9 @@ def _add_counting_dimension(
 
 
 def build_model(data: RoutingData) -> _Built:
-    """The routing model of one rep's day."""
-    manager = pywrapcp.RoutingIndexManager(data.n_nodes, 1, [START], [END])
+    """The routing model: one rep's day, or ``n_vehicles`` routes of an orienteering problem."""
+    m = data.n_vehicles
+    manager = pywrapcp.RoutingIndexManager(data.n_nodes, m, [START] * m, [END] * m)
     routing = pywrapcp.RoutingModel(manager)
 
     # arc costs: travel seconds plus the price of entering a variant
@@ -122,24 +123,27 @@ _STATUS = {
 }
 
 
-def read_route(built: _Built, solution: pywrapcp.Assignment) -> tuple[int, ...]:
-    """Node numbers visited between the start and the end, in order."""
+def read_routes(built: _Built, solution: pywrapcp.Assignment) -> tuple[tuple[int, ...], ...]:
+    """For each route, the node numbers visited between its start and its end, in order."""
     manager, routing = built.manager, built.routing
-    nodes: list[int] = []
-    index = solution.Value(routing.NextVar(routing.Start(0)))
-    while not routing.IsEnd(index):
-        nodes.append(manager.IndexToNode(index))
-        index = solution.Value(routing.NextVar(index))
-    return tuple(nodes)
+    routes = []
+    for v in range(routing.vehicles()):
+        nodes: list[int] = []
+        index = solution.Value(routing.NextVar(routing.Start(v)))
+        while not routing.IsEnd(index):
+            nodes.append(manager.IndexToNode(index))
+            index = solution.Value(routing.NextVar(index))
+        routes.append(tuple(nodes))
+    return tuple(routes)
 
 
 def solve_routing(
     data: RoutingData,
     setup: SearchSetup,
     time_limit_s: float,
-    initial: tuple[int, ...] | None = None,
+    initial: tuple[tuple[int, ...], ...] | None = None,
 ) -> RoutingResult:
-    """Solve the routing model; an empty route when the search finds nothing."""
+    """Solve the routing model; empty routes when the search finds nothing."""
     began = time.perf_counter()
     try:
         built = build_model(data)
@@ -148,7 +152,7 @@ def solve_routing(
         if setup.branch_limit is not None:
             routing.AddSearchMonitor(routing.solver().BranchesLimit(setup.branch_limit))
         if initial:
-            hint = routing.ReadAssignmentFromRoutes([list(initial)], True)
+            hint = routing.ReadAssignmentFromRoutes([list(r) for r in initial], True)
             solution = (
                 routing.SolveFromAssignmentWithParameters(hint, params)
                 if hint is not None
@@ -161,5 +165,5 @@ def solve_routing(
     seconds = time.perf_counter() - began
     status = _STATUS.get(routing.status(), str(routing.status()))
     if solution is None:
-        return RoutingResult((), 0, status, seconds)
-    return RoutingResult(read_route(built, solution), solution.ObjectiveValue(), status, seconds)
+        return RoutingResult(((),) * data.n_vehicles, 0, status, seconds)
+    return RoutingResult(read_routes(built, solution), solution.ObjectiveValue(), status, seconds)

@@ -67,7 +67,7 @@ def solve(
     # the limit is for the whole plan: keep a little for re-timing and filling
     search_s = max(0.05, limit - (time.perf_counter() - began) - min(0.1, 0.1 * limit))
     result = solve_routing(data, setup, search_s)
-    items = [it for it in (data.items[n] for n in result.nodes) if it is not None]
+    items = [it for it in (data.items[n] for n in result.routes[0]) if it is not None]
     schedule = fill(ctx, repair(ctx, items))
     upgraded = upgrade(ctx, schedule)
     if upgraded is not schedule:
