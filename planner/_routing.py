@@ -7,6 +7,7 @@ disjunctions), ``search_parameters``, and ``read_route``.
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass
 
@@ -137,33 +138,77 @@ def read_routes(built: _Built, solution: pywrapcp.Assignment) -> tuple[tuple[int
     return tuple(routes)
 
 
+def _read_hint(
+    built: _Built, routes: tuple[tuple[int, ...], ...] | list[list[int]]
+) -> pywrapcp.Assignment | None:
+    """An assignment from routes of node numbers (None when they break a constraint)."""
+    manager = built.manager
+    return built.routing.ReadAssignmentFromRoutes(
+        [[manager.NodeToIndex(n) for n in r] for r in routes], True
+    )
+
+
+def _perturbed(routes: tuple[tuple[int, ...], ...], rng: random.Random) -> list[list[int]]:
+    """Routes with a random stretch of one route (up to half of all visits) taken out."""
+    out = [list(r) for r in routes]
+    busy = [r for r in out if r]
+    if busy:
+        k = rng.randint(1, max(1, sum(len(r) for r in busy) // 2))
+        route = rng.choice(busy)
+        at = rng.randrange(len(route))
+        del route[at : at + k]
+    return out
+
+
 def solve_routing(
     data: RoutingData,
     setup: SearchSetup,
     time_limit_s: float,
     initial: tuple[tuple[int, ...], ...] | None = None,
 ) -> RoutingResult:
-    """Solve the routing model; empty routes when the search finds nothing."""
+    """Solve the routing model; empty routes when the search finds nothing.
+
+    With ``setup.iterated``, whenever the metaheuristic stops before the limit (tabu search
+    often does), the best routes are perturbed — a few visits taken out — and searched
+    again from there (iterated local search), keeping the best. In deterministic mode the
+    number of such rounds is fixed instead of the time they may use.
+    """
     began = time.perf_counter()
+    deadline = began + time_limit_s
+    rng = random.Random(setup.seed)
     try:
         built = build_model(data)
-        params = search_parameters(setup, time_limit_s)
         routing = built.routing
         if setup.branch_limit is not None:
             routing.AddSearchMonitor(routing.solver().BranchesLimit(setup.branch_limit))
-        if initial:
-            hint = routing.ReadAssignmentFromRoutes([list(r) for r in initial], True)
-            solution = (
-                routing.SolveFromAssignmentWithParameters(hint, params)
-                if hint is not None
-                else routing.SolveWithParameters(params)
+        params = search_parameters(setup, time_limit_s)
+        hint = _read_hint(built, initial) if initial else None
+        solution = (
+            routing.SolveFromAssignmentWithParameters(hint, params)
+            if hint is not None
+            else routing.SolveWithParameters(params)
+        )
+        status = _STATUS.get(routing.status(), str(routing.status()))
+        if solution is None:
+            return RoutingResult(((),) * data.n_vehicles, 0, status, time.perf_counter() - began)
+        best, best_cost = read_routes(built, solution), solution.ObjectiveValue()
+        rounds = 0
+        while setup.iterated:
+            left = deadline - time.perf_counter()
+            if setup.branch_limit is not None:
+                if rounds >= setup.rounds:
+                    break
+            elif left < max(0.02, 0.02 * time_limit_s):
+                break
+            rounds += 1
+            hint = _read_hint(built, _perturbed(best, rng))
+            if hint is None:
+                continue
+            found = routing.SolveFromAssignmentWithParameters(
+                hint, search_parameters(setup, max(left, 0.01))
             )
-        else:
-            solution = routing.SolveWithParameters(params)
+            if found is not None and found.ObjectiveValue() < best_cost:
+                best, best_cost = read_routes(built, found), found.ObjectiveValue()
     except (RuntimeError, SystemError) as err:  # the C++ layer failing is infrastructure
         raise SolverError(f"routing engine failed: {err}") from err
-    seconds = time.perf_counter() - began
-    status = _STATUS.get(routing.status(), str(routing.status()))
-    if solution is None:
-        return RoutingResult(((),) * data.n_vehicles, 0, status, seconds)
-    return RoutingResult(read_routes(built, solution), solution.ObjectiveValue(), status, seconds)
+    return RoutingResult(best, best_cost, status, time.perf_counter() - began)

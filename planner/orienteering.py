@@ -16,7 +16,7 @@ import numpy as np
 from planner._context import Item
 from planner._model import RoutingData
 from planner._routing import solve_routing
-from planner.search import DEFAULT_SETUP, SearchSetup
+from planner.search import ORIENTEERING_SETUP, SearchSetup
 from planner.toptw import ToptwInstance, route_score
 
 
@@ -68,7 +68,7 @@ def routing_data(inst: ToptwInstance, m: int) -> RoutingData:
 
 
 def solve_orienteering(
-    inst: ToptwInstance, m: int, time_limit_s: float, setup: SearchSetup = DEFAULT_SETUP
+    inst: ToptwInstance, m: int, time_limit_s: float, setup: SearchSetup = ORIENTEERING_SETUP
 ) -> OrienteeringResult:
     """Solve a TOPTW instance with ``m`` routes with the day planner's engine."""
     data = routing_data(inst, m)
