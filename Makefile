@@ -25,7 +25,7 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python bench/day_plans.py
+	$(BIN)/python -m bench.day_plans
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .hypothesis

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from api.bench import bench_app
 from api.schemas import InputError, parse_day_problem
 from planner import DayPlan, PlannerError, SolveSettings, solve
 from planner.demo import day_problems, make_branch
@@ -27,6 +28,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(bench_app, name="bench")
 err = Console(stderr=True)
 
 

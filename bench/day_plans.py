@@ -1,6 +1,6 @@
 """Day-planner benchmark: time per plan at the default limit, and its value against 10 s.
 
-    python bench/day_plans.py [--reps 20] [--sizes 30 40 50] [--long 10] [--json FILE]
+    python -m bench.day_plans [--reps 20] [--sizes 30 40 50] [--long 10] [--json FILE]
 
 For each size, ``--reps`` generated rep-days (the demo's Beijing generator, one seed per
 size) are planned twice: at the default time limit (1 s) and at ``--long`` seconds. It
