@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -106,39 +106,47 @@ def toptw(
     bks_file: BksFile = None,
 ) -> None:
     """Solve TOPTW instances with the day planner's engine; compare with best-known scores."""
-    counts = parse_m(m)
-    bks = find_bks(files, bks_file)
+    cases = list(each_case(files, m, bks_file))
     table = Table(title=f"TOPTW, {time_limit:g} s per instance")
     for col in ("instance", "m", "bks", "score", "gap %", "seconds", "verified"):
         table.add_column(col, justify="left" if col == "instance" else "right")
+    for inst, k, best in cases:
+        row = run_solver(ours, inst, k, time_limit)
+        record = {
+            "instance": inst.name,
+            "m": k,
+            "bks": best,
+            "score": row["score"],
+            "gap_pct": gap(best, row["score"]),
+            "seconds": row["seconds"],
+            "routes": row["routes"],
+        }
+        if as_json:
+            print(json.dumps(record), flush=True)
+        else:
+            table.add_row(
+                inst.name,
+                str(k),
+                str(best or "-"),
+                str(row["score"]),
+                "-" if record["gap_pct"] is None else f"{record['gap_pct']:.2f}",
+                f"{row['seconds']:.1f}",
+                "yes" if row["feasible"] else f"[red]NO: {row['violations'][0]}[/]",
+            )
+    if not as_json:
+        out.print(table)
+
+
+def each_case(
+    files: Sequence[Path], m: str, bks_file: Path | None
+) -> Iterator[tuple[ToptwInstance, int, int | None]]:
+    """Every (instance, route count, best-known score) the command line asks for."""
+    counts = parse_m(m)
+    bks = find_bks(files, bks_file)
     for path in files:
         inst = load(path)
         for k in counts:
-            row = run_solver(ours, inst, k, time_limit)
-            best = bks.get((inst.name, k))
-            record = {
-                "instance": inst.name,
-                "m": k,
-                "bks": best,
-                "score": row["score"],
-                "gap_pct": gap(best, row["score"]),
-                "seconds": row["seconds"],
-                "routes": row["routes"],
-            }
-            if as_json:
-                print(json.dumps(record), flush=True)
-            else:
-                table.add_row(
-                    inst.name,
-                    str(k),
-                    str(best or "-"),
-                    str(row["score"]),
-                    "-" if record["gap_pct"] is None else f"{record['gap_pct']:.2f}",
-                    f"{row['seconds']:.1f}",
-                    "yes" if row["feasible"] else f"[red]NO: {row['violations'][0]}[/]",
-                )
-    if not as_json:
-        out.print(table)
+            yield inst, k, bks.get((inst.name, k))
 
 
 def peer_solvers() -> dict[str, Solver]:
@@ -156,8 +164,7 @@ def peers(
     bks_file: BksFile = None,
 ) -> None:
     """The same instances solved by ironroute, PyVRP and VROOM at the same time limit."""
-    counts = parse_m(m)
-    bks = find_bks(files, bks_file)
+    cases = list(each_case(files, m, bks_file))
     try:
         solvers = peer_solvers()
     except RuntimeError as e:
@@ -166,40 +173,36 @@ def peers(
     table = Table(title=f"TOPTW against peers, {time_limit:g} s each, one core")
     for col in ("instance", "m", "bks", *solvers, *(f"{s} s" for s in solvers)):
         table.add_column(col, justify="left" if col == "instance" else "right")
-    for path in files:
-        inst = load(path)
-        for k in counts:
-            rows = {name: run_solver(fn, inst, k, time_limit) for name, fn in solvers.items()}
-            best = bks.get((inst.name, k))
-            if as_json:
-                print(
-                    json.dumps(
-                        {
-                            "instance": inst.name,
-                            "m": k,
-                            "bks": best,
-                            **{
-                                name: {
-                                    key: r[key]
-                                    for key in ("score", "seconds", "feasible", "routes")
-                                }
-                                for name, r in rows.items()
-                            },
-                        }
-                    ),
-                    flush=True,
-                )
-                continue
-            top = max(r["score"] for r in rows.values())
-            table.add_row(
-                inst.name,
-                str(k),
-                str(best or "-"),
-                *(
-                    f"[bold]{r['score']}[/]" if r["score"] == top else str(r["score"])
-                    for r in rows.values()
+    for inst, k, best in cases:
+        rows = {name: run_solver(fn, inst, k, time_limit) for name, fn in solvers.items()}
+        if as_json:
+            print(
+                json.dumps(
+                    {
+                        "instance": inst.name,
+                        "m": k,
+                        "bks": best,
+                        **{
+                            name: {
+                                key: r[key] for key in ("score", "seconds", "feasible", "routes")
+                            }
+                            for name, r in rows.items()
+                        },
+                    }
                 ),
-                *(f"{r['seconds']:.1f}" for r in rows.values()),
+                flush=True,
             )
+            continue
+        top = max(r["score"] for r in rows.values())
+        table.add_row(
+            inst.name,
+            str(k),
+            str(best or "-"),
+            *(
+                f"[bold]{r['score']}[/]" if r["score"] == top else str(r["score"])
+                for r in rows.values()
+            ),
+            *(f"{r['seconds']:.1f}" for r in rows.values()),
+        )
     if not as_json:
         out.print(table)

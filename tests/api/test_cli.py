@@ -104,17 +104,25 @@ def test_a_missing_file_exits_2(tmp_path):
 
 
 def test_the_demo_plans_every_rep_with_checked_plans_and_a_geojson(tmp_path):
+    # the whole 12-rep branch: every rep's day meets the rules of the mission
     out = tmp_path / "demo"
-    result = runner.invoke(app, ["demo", "--out", str(out), "--reps", "3", "--time-limit", "0.5"])
+    result = runner.invoke(app, ["demo", "--out", str(out), "--time-limit", "0.5"])
     assert result.exit_code == 0, result.output
     plans = sorted((out / "plans").glob("*.json"))
-    assert len(plans) == 3
+    assert len(plans) == 12
     for path in plans:
         plan = json.loads(path.read_text())
         problem = json.loads((out / "problems" / path.name).read_text())
         assert_plan_valid(problem, plan)
         assert plan["totals"]["visits"] >= 8 and plan["totals"]["effective_visits"] >= 2
         assert plan["totals"]["sweeps"] >= 1
+        assert plan["totals"]["return_at"] <= "2026-11-27T18:00:00+08:00"
+        stops = plan["stops"]
+        for before, sweep in zip(stops, stops[1:], strict=False):
+            if sweep["type"] == "sweep":  # right after its effective visit (or its sweeps)
+                assert before["type"] in ("visit", "sweep")
     routes = json.loads((out / "routes.geojson").read_text())
     assert routes["type"] == "FeatureCollection"
-    assert {f["properties"]["rep_id"] for f in routes["features"]} == {"r01", "r02", "r03"}
+    assert {f["properties"]["rep_id"] for f in routes["features"]} == {
+        f"r{k:02d}" for k in range(1, 13)
+    }
