@@ -18,6 +18,7 @@ from rich.table import Table
 
 from api.bench import bench_app
 from api.schemas import InputError, parse_day_problem
+from api.svg_map import routes_svg
 from planner import DayPlan, PlannerError, SolveSettings, solve
 from planner.demo import day_problems, make_branch
 
@@ -174,8 +175,13 @@ def demo(
     (out / "routes.geojson").write_text(
         json.dumps({"type": "FeatureCollection", "features": features}), "utf-8"
     )
+    (out / "routes.svg").write_text(
+        routes_svg([p.to_dict() for p in plans], title=f"{branch['branch_id']} {branch['date']}"),
+        "utf-8",
+    )
     err.print(_summary_table(f"{branch['branch_id']} — {branch['date']}", plans))
-    err.print(f"wrote {out}/plans/*.json, {out}/problems/*.json and {out}/routes.geojson")
+    err.print(f"wrote {out}/plans/*.json, {out}/problems/*.json, {out}/routes.geojson (map data)")
+    err.print(f"and {out}/routes.svg (a map to open in a browser)")
 
 
 def main() -> None:  # pragma: no cover - console-script entry

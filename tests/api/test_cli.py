@@ -121,6 +121,8 @@ def test_the_demo_plans_every_rep_with_checked_plans_and_a_geojson(tmp_path):
         for before, sweep in zip(stops, stops[1:], strict=False):
             if sweep["type"] == "sweep":  # right after its effective visit (or its sweeps)
                 assert before["type"] in ("visit", "sweep")
+    svg = (out / "routes.svg").read_text()
+    assert svg.startswith("<svg") and svg.count("<polyline") == 12
     routes = json.loads((out / "routes.geojson").read_text())
     assert routes["type"] == "FeatureCollection"
     assert {f["properties"]["rep_id"] for f in routes["features"]} == {
