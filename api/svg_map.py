@@ -30,7 +30,7 @@ def routes_svg(plans: list[dict[str, Any]], *, width: int = 1100, title: str = "
     lat0 = math.radians((min(lats) + max(lats)) / 2)
     span_x = max((max(lons) - min(lons)) * math.cos(lat0), 1e-6)
     span_y = max(max(lats) - min(lats), 1e-6)
-    pad, legend = 30, 150
+    pad, legend = 30, 200
     scale = min((width - 2 * pad - legend) / span_x, (900 - 2 * pad) / span_y)
     height = int(span_y * scale + 2 * pad)
 
