@@ -108,16 +108,30 @@ def main() -> int:
     ap.add_argument("--peers", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--out", type=Path, default=Path("bench/results/toptw.jsonl"))
+    ap.add_argument(
+        "--peers-from",
+        type=Path,
+        help="reuse the peers' rows of an earlier run (same limit) and solve only ours",
+    )
     args = ap.parse_args()
     console = Console(width=160)
     todo = jobs(args.quick)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
-    names = ["ironroute", "pyvrp", "vroom"] if args.peers else ["ironroute"]
+    earlier: dict[tuple[str, int], dict[str, Any]] = {}
+    if args.peers_from:
+        for line in args.peers_from.read_text().splitlines():
+            row = json.loads(line)
+            earlier[(row["instance"], row["m"])] = row
+        args.peers = False
+    names = ["ironroute", "pyvrp", "vroom"] if args.peers or earlier else ["ironroute"]
     with ProcessPoolExecutor(max_workers=args.workers) as pool, args.out.open("w") as sink:
         futures = [pool.submit(solve_one, job, args.time_limit, args.peers) for job in todo]
         for k, future in enumerate(futures, 1):
             row = future.result()
+            old = earlier.get((row["instance"], row["m"]))
+            if old is not None:
+                row.update({n: old[n] for n in ("pyvrp", "vroom")})
             rows.append(row)
             sink.write(json.dumps(row) + "\n")
             sink.flush()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -181,17 +181,24 @@ def solve_routing(
         routing = built.routing
         if setup.branch_limit is not None:
             routing.AddSearchMonitor(routing.solver().BranchesLimit(setup.branch_limit))
-        params = search_parameters(setup, time_limit_s)
-        hint = _read_hint(built, initial) if initial else None
-        solution = (
-            routing.SolveFromAssignmentWithParameters(hint, params)
-            if hint is not None
-            else routing.SolveWithParameters(params)
-        )
-        status = _STATUS.get(routing.status(), str(routing.status()))
-        if solution is None:
+        starts = (setup.first_solution, *setup.portfolio)
+        best: tuple[tuple[int, ...], ...] | None = None
+        best_cost = 0
+        status = "not_solved"
+        for k, first in enumerate(starts):
+            share = (deadline - time.perf_counter()) / (len(starts) - k)
+            params = search_parameters(replace(setup, first_solution=first), max(share, 0.01))
+            hint = _read_hint(built, initial) if initial and k == 0 else None
+            solution = (
+                routing.SolveFromAssignmentWithParameters(hint, params)
+                if hint is not None
+                else routing.SolveWithParameters(params)
+            )
+            if solution is not None and (best is None or solution.ObjectiveValue() < best_cost):
+                best, best_cost = read_routes(built, solution), solution.ObjectiveValue()
+                status = _STATUS.get(routing.status(), str(routing.status()))
+        if best is None:
             return RoutingResult(((),) * data.n_vehicles, 0, status, time.perf_counter() - began)
-        best, best_cost = read_routes(built, solution), solution.ObjectiveValue()
         rounds = 0
         while setup.iterated:
             left = deadline - time.perf_counter()
