@@ -113,8 +113,25 @@ def main() -> int:
         type=Path,
         help="reuse the peers' rows of an earlier run (same limit) and solve only ours",
     )
+    ap.add_argument(
+        "--summarize",
+        type=Path,
+        help="solve nothing: print the summary of this earlier run (with --peers-from merged)",
+    )
     args = ap.parse_args()
     console = Console(width=160)
+    if args.summarize:
+        rows = [json.loads(line) for line in args.summarize.read_text().splitlines()]
+        if args.peers_from:
+            peers = {
+                (r["instance"], r["m"]): r
+                for r in map(json.loads, args.peers_from.read_text().splitlines())
+            }
+            for row in rows:
+                row.update({n: peers[(row["instance"], row["m"])][n] for n in ("pyvrp", "vroom")})
+        names = ["ironroute", "pyvrp", "vroom"] if "pyvrp" in rows[0] else ["ironroute"]
+        summarize(rows, names, console)
+        return 0
     todo = jobs(args.quick)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
