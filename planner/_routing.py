@@ -124,6 +124,9 @@ _STATUS = {
 }
 
 
+_INVALID = 5
+
+
 def read_routes(built: _Built, solution: pywrapcp.Assignment) -> tuple[tuple[int, ...], ...]:
     """For each route, the node numbers visited between its start and its end, in order."""
     manager, routing = built.manager, built.routing
@@ -194,6 +197,8 @@ def solve_routing(
                 if hint is not None
                 else routing.SolveWithParameters(params)
             )
+            if routing.status() == _INVALID:
+                raise SolverError("the routing engine refused its search parameters")
             if solution is not None and (best is None or solution.ObjectiveValue() < best_cost):
                 best, best_cost = read_routes(built, solution), solution.ObjectiveValue()
                 status = _STATUS.get(routing.status(), str(routing.status()))
