@@ -53,7 +53,9 @@ def repair(ctx: DayContext, items: list[Item]) -> Schedule:
         items = feasible if feasible is not None else options[0]
 
 
-def _candidates(ctx: DayContext, visited: set[int], swept: set[int], needs_more: bool) -> list[int]:
+def _candidates(ctx: DayContext, visited: set[int], *, needs_more: bool) -> list[int]:
+    """Unvisited leads worth a try (value, appointment, or any while visits are short),
+    appointments first, then by urgency-weighted value."""
     out = [
         x
         for x in range(ctx.n_leads)
@@ -82,33 +84,36 @@ def _insertions(specs: list[Spec]) -> list[tuple[int, int]]:
     return out
 
 
+def _best_insertion(ctx: DayContext, schedule: Schedule) -> Schedule | None:
+    """The most valuable lead that still fits, in its best variant, where the day returns
+    earliest; None when no lead fits anywhere. The test keeps the lunch where it is, as
+    the plan checker's maximality test does; the winner is re-timed with every placement."""
+    items = list(schedule.items)
+    visited = {it.lead for it in items}
+    swept = {b for it in items for b in it.sweeps}
+    needs_more = len(items) < ctx.problem.rules.min_visits
+    specs = [t.spec for t in schedule.stops]
+    positions = _insertions(specs)
+    for lead in _candidates(ctx, visited, needs_more=needs_more):
+        for variant in _free_variants(ctx, lead, swept):
+            extra = item_specs(ctx, variant)
+            best: Schedule | None = None
+            for k, pos in positions:
+                if not fits(ctx, specs[:k] + extra + specs[k:]):
+                    continue
+                trial = best_schedule(ctx, items[:pos] + [variant] + items[pos:])
+                if trial is not None and (best is None or trial.return_at < best.return_at):
+                    best = trial
+            if best is not None:
+                return best
+    return None
+
+
 def fill(ctx: DayContext, schedule: Schedule) -> Schedule:
     """Insert leads that still fit until none does, the most valuable first."""
-    rules = ctx.problem.rules
-    while True:
-        items = list(schedule.items)
-        visited = {it.lead for it in items}
-        swept = {b for it in items for b in it.sweeps}
-        needs_more = len(items) < rules.min_visits
-        specs = [t.spec for t in schedule.stops]
-        positions = _insertions(specs)
-        best: Schedule | None = None
-        for lead in _candidates(ctx, visited, swept, needs_more):
-            for variant in _free_variants(ctx, lead, swept):
-                extra = item_specs(ctx, variant)
-                for k, pos in positions:
-                    if not fits(ctx, specs[:k] + extra + specs[k:]):
-                        continue
-                    trial = best_schedule(ctx, items[:pos] + [variant] + items[pos:])
-                    if trial is not None and (best is None or trial.return_at < best.return_at):
-                        best = trial
-                if best is not None:
-                    break
-            if best is not None:
-                break
-        if best is None:
-            return schedule
-        schedule = best
+    while (filled := _best_insertion(ctx, schedule)) is not None:
+        schedule = filled
+    return schedule
 
 
 def _item_spans(specs: list[Spec]) -> list[tuple[int, int]]:
@@ -133,33 +138,32 @@ def _replaced(ctx: DayContext, schedule: Schedule, i: int, variant: Item) -> Sch
     return best_schedule(ctx, items[:i] + [variant] + items[i + 1 :])
 
 
+def _better_swap(ctx: DayContext, schedule: Schedule) -> Schedule | None:
+    """The first replacement of a visit by an unvisited lead that ranks higher and fits."""
+    items = list(schedule.items)
+    visited = {it.lead for it in items}
+    current = rank(ctx, items)
+    for i, old in enumerate(items):
+        swept = {b for j, it in enumerate(items) if j != i for b in it.sweeps}
+        for lead in _candidates(ctx, visited, needs_more=False):
+            if ctx.lead_weighted[lead] <= ctx.lead_weighted[old.lead] and not (
+                ctx.lead_appointment[lead] or ctx.lead_effective[lead]
+            ):
+                continue
+            for variant in _free_variants(ctx, lead, swept):
+                if rank(ctx, items[:i] + [variant] + items[i + 1 :]) <= current:
+                    continue
+                trial = _replaced(ctx, schedule, i, variant)
+                if trial is not None:
+                    return trial
+    return None
+
+
 def upgrade(ctx: DayContext, schedule: Schedule) -> Schedule:
     """Replace a visit by an unvisited lead (in its place) whenever the route ranks
     higher and stays feasible; repeat until no swap helps."""
-    improved = True
-    while improved:
-        improved = False
-        items = list(schedule.items)
-        visited = {it.lead for it in items}
-        current = rank(ctx, items)
-        for i, old in enumerate(items):
-            swept = {b for j, it in enumerate(items) if j != i for b in it.sweeps}
-            for lead in _candidates(ctx, visited, set(), False):
-                if ctx.lead_weighted[lead] <= ctx.lead_weighted[old.lead] and not (
-                    ctx.lead_appointment[lead] or ctx.lead_effective[lead]
-                ):
-                    continue
-                for variant in _free_variants(ctx, lead, swept):
-                    if rank(ctx, items[:i] + [variant] + items[i + 1 :]) <= current:
-                        continue
-                    trial = _replaced(ctx, schedule, i, variant)
-                    if trial is not None:
-                        schedule, improved = trial, True
-                        break
-                if improved:
-                    break
-            if improved:
-                break
+    while (better := _better_swap(ctx, schedule)) is not None:
+        schedule = better
     return schedule
 
 

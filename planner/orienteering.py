@@ -38,9 +38,7 @@ def routing_data(inst: ToptwInstance, m: int) -> RoutingData:
     """
     n = inst.n_customers
     vertex = [0, 0, *range(1, n + 1)]
-    travel = np.array(
-        [[inst.travel_units(a, b) for b in vertex] for a in vertex], dtype=np.int64
-    )
+    travel = np.array([[inst.travel_units(a, b) for b in vertex] for a in vertex], dtype=np.int64)
     service = [0, 0, *(inst.units(inst.service[i]) for i in range(1, n + 1))]
     horizon = inst.units(inst.horizon)
     value_unit = int(m * horizon + 1)  # more than the travel of every route together
