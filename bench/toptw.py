@@ -44,22 +44,26 @@ QUICK = [
 ]
 
 
-def jobs(quick: bool) -> list[tuple[str, Path, int]]:
+Job = tuple[str, Path, int, int | None]
+"""(set, instance file, route count, best-known score)"""
+
+
+def jobs(quick: bool) -> list[Job]:
     bks = load_bks(BKS_PATH)
     paths = {p.stem: (name, p) for name in SETS for p in instance_paths(name)}
     pairs = QUICK if quick else sorted(bks, key=lambda k: (k[1], k[0]))
-    return [(paths[i][0], paths[i][1], m) for i, m in pairs if i in paths]
+    return [(paths[i][0], paths[i][1], m, bks.get((i, m))) for i, m in pairs if i in paths]
 
 
-def solve_one(job: tuple[str, Path, int], limit: float, with_peers: bool) -> dict[str, Any]:
-    set_name, path, m = job
+def solve_one(job: Job, limit: float, with_peers: bool) -> dict[str, Any]:
+    set_name, path, m, best = job
     inst = read_toptw_file(path)
     solvers = peer_solvers() if with_peers else {"ironroute": ours}
     row: dict[str, Any] = {
         "set": set_name,
         "instance": inst.name,
         "m": m,
-        "bks": load_bks(BKS_PATH).get((inst.name, m)),
+        "bks": best,
     }
     for name, fn in solvers.items():
         r = run_solver(fn, inst, m, limit)

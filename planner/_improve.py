@@ -21,7 +21,8 @@ def rank(ctx: DayContext, items: tuple[Item, ...] | list[Item]) -> tuple[int, ..
     eff = sum(ctx.lead_effective[x] for x in leads)
     swept_eff = sum(1 for it in items if it.sweeps)
     extra = sum(
-        ctx.building_score[b] + (50 if k == 0 and b == ctx.own_building[it.lead] else 0)
+        ctx.building_score[b]
+        + (W.OWN_BUILDING_SCORE if k == 0 and b == ctx.own_building[it.lead] else 0)
         for it in items
         for k, b in enumerate(it.sweeps)
     )

@@ -17,10 +17,10 @@ import numpy as np
 from geo import LatLon
 from planner import weights as W
 from planner._context import DayContext, Item
+from planner.problem import SWEEP_WINDOW
 
 START, END = 0, 1
 HORIZON_S = 48 * 3600
-SWEEP_OPEN_MIN, SWEEP_CLOSE_MIN = 9 * 60.0, 17 * 60.0 + 30.0
 
 
 def up(minutes: float) -> int:
@@ -70,7 +70,7 @@ def _variant_timing(ctx: DayContext, item: Item) -> tuple[float, list[tuple[floa
         walk = ctx.travel.leg(here, ctx.building_wgs[b], ctx.mode, 12 * 60.0).minutes
         offset += walk
         # the sweep must start in its window: visit start + offset in [09:00, 17:30]
-        lo, hi = SWEEP_OPEN_MIN - offset, SWEEP_CLOSE_MIN - offset
+        lo, hi = SWEEP_WINDOW[0] - offset, SWEEP_WINDOW[1] - offset
         windows = [(max(a, lo), min(z, hi)) for a, z in windows if max(a, lo) <= min(z, hi)]
         offset += ctx.sweep_min[b]
         here = ctx.building_wgs[b]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo import LatLon
+from geo import LatLon, to_wgs84
 from planner._context import DayContext
 from planner._schedule import Schedule, Timed
 from planner.plan import RULE_CODES, DayPlan, Issue, Stop, Totals, Unvisited
@@ -142,8 +142,6 @@ def _geometry(
     unvisited_ids: list[str] | None = None,
 ) -> dict[str, Any]:
     """RFC 7946 FeatureCollection (WGS-84, [lon, lat]): the route, its stops, the leads left."""
-    from geo import to_wgs84
-
     crs = ctx.problem.crs
 
     def pos(p: LatLon) -> list[float]:

@@ -17,8 +17,11 @@ TRAVEL_PER_S: Final = 1
 EXTRA_SWEEP_PER_SCORE: Final = 100_000
 """A further sweep: per point of building score (1 + tenants / 30, at most 11)."""
 
-OWN_BUILDING_BONUS: Final = 50 * EXTRA_SWEEP_PER_SCORE
-"""Sweeping the effective lead's own building first beats any other building choice."""
+OWN_BUILDING_SCORE: Final = 50
+"""Sweeping the effective lead's own building first beats any other building choice
+(more than the score of several buildings together)."""
+
+OWN_BUILDING_BONUS: Final = OWN_BUILDING_SCORE * EXTRA_SWEEP_PER_SCORE
 
 VALUE_PER_DECIPOINT: Final = 10_000_000
 """Urgency-weighted lead value, per 0.1 point of score."""

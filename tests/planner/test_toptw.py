@@ -224,21 +224,18 @@ def test_a_bks_table_with_a_repeated_key_or_a_missing_column_is_rejected():
 # --- peers (optional extra) -----------------------------------------------------------------
 
 
-def test_pyvrp_finds_a_feasible_positive_route_on_c101_cut_to_25_customers():
-    pytest.importorskip("pyvrp")
-    from planner.peers import solve_pyvrp
+@pytest.mark.parametrize(
+    ("module", "solver"),
+    [
+        ("pyvrp", "solve_pyvrp"),  # prize-collecting VRPTW, optional clients
+        ("vroom", "solve_vroom"),  # job priorities, one thread
+    ],
+)
+def test_each_peer_finds_a_feasible_positive_route_on_c101_cut_to_25_customers(module, solver):
+    pytest.importorskip(module)
+    from planner import peers
 
     inst = first_customers(read_toptw_file(C101), 25)
-    routes = solve_pyvrp(inst, m=1, time_limit_s=2)
-    assert verify_routes(inst, routes, m=1) == []
-    assert route_score(inst, routes) > 0
-
-
-def test_vroom_finds_a_feasible_positive_route_on_c101_cut_to_25_customers():
-    pytest.importorskip("vroom")
-    from planner.peers import solve_vroom
-
-    inst = first_customers(read_toptw_file(C101), 25)
-    routes = solve_vroom(inst, m=1, time_limit_s=2)
+    routes = getattr(peers, solver)(inst, m=1, time_limit_s=2)
     assert verify_routes(inst, routes, m=1) == []
     assert route_score(inst, routes) > 0
