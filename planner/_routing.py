@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from planner import weights as W
+from planner._lns import lns
 from planner._model import END, HORIZON_S, START, RoutingData
 from planner.errors import SolverError
 from planner.search import SearchSetup
@@ -188,6 +189,17 @@ def solve_routing(
         best: tuple[tuple[int, ...], ...] | None = None
         best_cost = 0
         status = "not_solved"
+        if setup.lns_share > 0:
+            deterministic = setup.branch_limit is not None
+            routes, _, _ = lns(
+                data,
+                [list(r) for r in initial] if initial else None,
+                seconds=setup.lns_share * time_limit_s,
+                iterations=setup.lns_rounds if deterministic else None,
+                seed=setup.seed,
+            )
+            initial = tuple(tuple(r) for r in routes)
+            starts = (setup.first_solution,)
         for k, first in enumerate(starts):
             share = (deadline - time.perf_counter()) / (len(starts) - k)
             params = search_parameters(replace(setup, first_solution=first), max(share, 0.01))

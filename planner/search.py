@@ -30,7 +30,12 @@ class SearchSetup:
     rounds: int = 3
     """Perturbation rounds in deterministic mode (the clock decides otherwise)."""
     seed: int = 1
-    """Seed of the perturbations (OR-Tools' own search has none)."""
+    """Seed of the perturbations and of the ruin-and-recreate search."""
+    lns_share: float = 0.0
+    """Share of the time limit given to ruin and recreate (``planner._lns``) before
+    OR-Tools' local search polishes its best routes; 0 leaves the search to OR-Tools."""
+    lns_rounds: int = 1500
+    """Ruin-and-recreate rounds in deterministic mode (the clock decides otherwise)."""
 
     def deterministic(self, branches: int = DETERMINISTIC_BRANCHES) -> SearchSetup:
         """The same search stopped after ``branches`` search branches instead of the clock.
@@ -51,7 +56,7 @@ Guided local search never stops before the limit, so there is nothing to iterate
 ORIENTEERING_SETUP = SearchSetup(
     metaheuristic="TABU_SEARCH",
     iterated=True,
-    portfolio=("PATH_CHEAPEST_ARC", "SAVINGS"),
+    lns_share=0.9,
 )
 """The search for plain team orienteering (TOPTW benchmarks). On 7 Solomon instances at
 3 s, tabu search left a 0.7 % mean gap where guided local search left 8.0 % (simulated
