@@ -49,6 +49,8 @@ class LnsParams:
     random_ruin: float = 0.2
     """Share of ruins that remove visits at random (the rest: related, then strings)."""
     related_ruin: float = 0.4
+    restart_after: int = 0
+    """Go back to the best day after this many rounds without a new best (0: never)."""
 
 
 class _Instance:
@@ -81,6 +83,13 @@ class _Instance:
             for node in nodes:
                 self.exclusive[node].append(e)
         self.n_exclusive = len(data.exclusive)
+        # the nodes each node shuts out when it is visited (same exclusive set)
+        self.shuts: list[np.ndarray] = [
+            np.asarray(
+                sorted({u for e in self.exclusive[v] for u in data.exclusive[e]}), dtype=np.int64
+            )
+            for v in range(n)
+        ]
         self.visit_unit = np.asarray(data.visit_unit, dtype=np.int64)
         self.eff_unit = np.asarray(data.effective_unit, dtype=np.int64)
         self.min_visits, self.min_eff = data.min_visits, data.min_effective
@@ -246,7 +255,7 @@ class _State:
         self.inst = inst
         self.routes = [_Route(list(r)) for r in routes]
         self.served = np.zeros(len(inst.group_pen), dtype=bool)
-        self.excl_used = np.zeros(max(1, inst.n_exclusive), dtype=bool)
+        self.blocked = np.zeros(inst.n, dtype=np.int64)
         self.visits = 0
         self.eff = 0
         for r in self.routes:
@@ -259,8 +268,7 @@ class _State:
         g = self.inst.group[v]
         if g >= 0:
             self.served[g] = True
-        for e in self.inst.exclusive[v]:
-            self.excl_used[e] = True
+        self.blocked[self.inst.shuts[v]] += 1
         self.visits += int(self.inst.visit_unit[v])
         self.eff += int(self.inst.eff_unit[v])
 
@@ -268,15 +276,14 @@ class _State:
         g = self.inst.group[v]
         if g >= 0:
             self.served[g] = False
-        for e in self.inst.exclusive[v]:
-            self.excl_used[e] = False
+        self.blocked[self.inst.shuts[v]] -= 1
         self.visits -= int(self.inst.visit_unit[v])
         self.eff -= int(self.inst.eff_unit[v])
 
     def copy(self) -> _State:
         twin = object.__new__(_State)
         twin.inst = self.inst
-        twin.served, twin.excl_used = self.served.copy(), self.excl_used.copy()
+        twin.served, twin.blocked = self.served.copy(), self.blocked.copy()
         twin.visits, twin.eff = self.visits, self.eff
         twin.routes = []
         for r in self.routes:
@@ -305,9 +312,7 @@ class _State:
         cust = inst.customers
         avail[cust] = ~self.served[inst.group[cust]]
         if inst.n_exclusive:
-            for v in cust[avail[cust]]:
-                if any(self.excl_used[e] for e in inst.exclusive[v]):
-                    avail[v] = False
+            avail &= self.blocked == 0
         return avail
 
     def soft_gain(self) -> np.ndarray:
@@ -525,8 +530,10 @@ def lns(
     current, cur_obj = state, state.objective()
     best, best_obj = current.copy(), cur_obj
     t0 = params.start_temperature * inst.typical_penalty
-    rounds = 0
+    rounds = since_best = 0
     while True:
+        if params.restart_after and since_best >= params.restart_after:
+            current, cur_obj, since_best = best, best_obj, 0
         if iterations is not None:
             if rounds >= iterations:
                 break
@@ -537,6 +544,7 @@ def lns(
                 break
             progress = elapsed / seconds
         rounds += 1
+        since_best += 1
         trial = current.copy()
         served = sum(1 for r in trial.routes for v in r.seq if v >= 0)
         share = max(params.min_ruin, int(params.max_ruin_share * served))
@@ -551,6 +559,6 @@ def lns(
         if obj < cur_obj or rng.random() < math.exp(-(obj - cur_obj) / temperature):
             current, cur_obj = trial, obj
             if obj < best_obj:
-                best, best_obj = trial.copy(), obj
+                best, best_obj, since_best = trial, obj, 0
     out = [[v for v in r.seq if v != LUNCH] for r in best.routes]
     return out, best_obj, rounds
