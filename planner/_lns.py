@@ -49,7 +49,7 @@ class LnsParams:
     random_ruin: float = 0.2
     """Share of ruins that remove visits at random (the rest: related, then strings)."""
     related_ruin: float = 0.4
-    restart_after: int = 0
+    restart_after: int = 300
     """Go back to the best day after this many rounds without a new best (0: never)."""
 
 
