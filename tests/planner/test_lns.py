@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from planner._context import Item
-from planner._lns import _Instance, _State, lns
+from planner._lns import lns
+from planner._lns_state import Instance, State
 from planner._model import RoutingData
 from planner.orienteering import routing_data
 from planner.toptw import ToptwInstance, route_score, verify_routes
@@ -166,7 +167,7 @@ def test_a_visit_made_late_by_a_broken_triangle_is_dropped_so_the_route_holds():
         [500, 20, 10, 0],
     ]
     data = day_data(t, [((0, 1000),), ((0, 30),)], shift=(0, 1000))
-    state = _State(_Instance(data), [[2, 3]])
+    state = State(Instance(data), [[2, 3]])
     assert state.feasible()
     state.remove(0, [0])
     assert not state.feasible()
