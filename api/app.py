@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.utils import get_openapi
 
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyStore
@@ -89,6 +91,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     app.include_router(plans.router)
     app.include_router(reps.router)
@@ -96,3 +99,26 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
     return app
+
+
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with every error declared as JSON ``ErrorBody`` — also on the
+    routes whose success is GeoJSON, iCalendar or Prometheus text."""
+    if app.openapi_schema is None:
+        doc = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+        )
+        for operations in doc["paths"].values():
+            for op in operations.values():
+                for status, response in op["responses"].items():
+                    if int(status) >= 400:
+                        response["content"] = {"application/json": {"schema": ERROR_SCHEMA}}
+        app.openapi_schema = doc
+    return app.openapi_schema
