@@ -19,6 +19,7 @@ from rich.table import Table
 from api.bench import bench_app
 from api.cli_keys import keys_app
 from api.cli_serve import db_app, serve
+from api.cli_balance import balance_cmd
 from api.schemas import InputError, parse_day_problem
 from api.svg_map import routes_svg
 from planner import DayPlan, PlannerError, SolveSettings, solve
@@ -35,6 +36,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.command()(serve)
+app.command("balance")(balance_cmd)
 err = Console(stderr=True)
 
 
