@@ -16,10 +16,10 @@ from fastapi.openapi.utils import get_openapi
 
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyStore
-from api.keys import KeyStore
+from api.keys import CachedKeys, KeyStore
 from api.limits import BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
-from api.routers import health, plans, reps
+from api.routers import health, plans, reps, territories
 from api.services import Services
 from api.settings import Settings, get_settings
 from api.solver_pool import SolverPool, SolveTarget, solve_in_worker
@@ -57,7 +57,7 @@ def create_app(
     services = Services(
         settings=settings,
         store=store,
-        keys=KeyStore(store.engine, clock=clock),
+        keys=CachedKeys(KeyStore(store.engine, clock=clock), ttl_s=settings.key_cache_ttl_s),
         idempotency=IdempotencyStore(
             store.engine,
             ttl_s=settings.idempotency_ttl_s,
@@ -95,6 +95,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(plans.router)
     app.include_router(reps.router)
+    app.include_router(territories.router)
     app.include_router(health.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)

@@ -17,9 +17,9 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from api.bench import bench_app
+from api.cli_balance import balance_cmd
 from api.cli_keys import keys_app
 from api.cli_serve import db_app, serve
-from api.cli_balance import balance_cmd
 from api.schemas import InputError, parse_day_problem
 from api.svg_map import routes_svg
 from planner import DayPlan, PlannerError, SolveSettings, solve

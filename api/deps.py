@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import Forbidden, Unauthorized
@@ -20,7 +21,7 @@ _bearer = HTTPBearer(
 )
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     """The services of the app serving this request."""
     svc: Services = request.app.state.services
     return svc
@@ -29,23 +30,24 @@ def services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(services)]
 
 
-def authenticate(
+async def authenticate(
     svc: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     """The caller's principal from ``Authorization: Bearer <key>``, or 401."""
     if credentials is None:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
-    principal = svc.keys.authenticate(credentials.credentials)
+    key = credentials.credentials
+    principal = svc.keys.cached(key) or await run_in_threadpool(svc.keys.authenticate, key)
     if principal is None:
         raise Unauthorized("unknown or revoked API key")
     return principal
 
 
-def require(*roles: str, action: str) -> Callable[[Principal], Principal]:
+def require(*roles: str, action: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets only ``roles`` through (403 for the others)."""
 
-    def _check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def _check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if principal.role not in roles:
             raise Forbidden(
                 f"a {principal.role} key may not {action} (allowed: {', '.join(roles)})"

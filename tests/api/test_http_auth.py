@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 
-from api.keys import KeyStore, digest
+from api.keys import CachedKeys, KeyStore, digest
 from api.tables import api_keys
 
 
@@ -52,8 +54,26 @@ def test_a_revoked_key_is_401_from_then_on(api):
     headers = {"Authorization": f"Bearer {key}"}
     assert httpx.get(api.url + "/v1/plans/x", headers=headers).status_code == 404
     assert keys.revoke(key_id)
-    assert httpx.get(api.url + "/v1/plans/x", headers=headers).status_code == 401
+    deadline = time.monotonic() + 10  # the server remembers live keys for key_cache_ttl_s
+    while httpx.get(api.url + "/v1/plans/x", headers=headers).status_code != 401:
+        assert time.monotonic() < deadline, "the revoked key still works"
+        time.sleep(0.1)
     assert not keys.revoke(key_id)
+
+
+def test_the_key_cache_forgets_a_key_after_its_ttl(api):
+    keys = KeyStore(api.store.engine)
+    key_id, key = keys.create("manager")
+    now = [100.0]
+    cache = CachedKeys(keys, ttl_s=5, clock=lambda: now[0])
+    assert cache.cached(key) is None  # never seen
+    assert cache.authenticate(key).role == "manager"
+    keys.revoke(key_id)
+    now[0] += 4.9
+    assert cache.cached(key) is not None  # still remembered
+    now[0] += 0.2
+    assert cache.cached(key) is None and cache.authenticate(key) is None
+    assert CachedKeys(keys, ttl_s=0).authenticate("irk_unknown") is None
 
 
 def test_only_the_digest_of_a_key_is_stored(api):

@@ -52,7 +52,8 @@ def test_a_crashing_solver_answers_500_and_the_server_stays_up(crashy_api, small
 
 
 def test_an_unexpected_error_is_a_plain_500_without_a_traceback(tmp_path):
-    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", **TEST_SETTINGS))
+    settings = {**TEST_SETTINGS, "solver_workers": 1}
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", **settings))
 
     @app.get("/boom")
     def boom() -> None:
@@ -71,7 +72,8 @@ def test_an_unexpected_error_is_a_plain_500_without_a_traceback(tmp_path):
 def _app_on_a_dead_database() -> FastAPI:
     # a PostgreSQL URL on a port where nothing listens; nothing is migrated at start
     url = "postgresql://nobody@127.0.0.1:9/none?connect_timeout=1"
-    return create_app(Settings(database_url=url, migrate_on_start=False, **TEST_SETTINGS))
+    settings = {**TEST_SETTINGS, "solver_workers": 1}
+    return create_app(Settings(database_url=url, migrate_on_start=False, **settings))
 
 
 def test_readyz_is_503_while_the_database_is_unreachable_and_healthz_stays_200():
@@ -139,6 +141,6 @@ def api_in_flight(api) -> int:
 def test_the_database_file_is_created_on_first_start(tmp_path: Path):
     path = tmp_path / "fresh" / "ironroute.db"
     assert not path.exists()
-    with running_api(f"sqlite:///{path}") as fresh:
+    with running_api(f"sqlite:///{path}", solver_workers=1) as fresh:
         assert httpx.get(fresh.url + "/readyz").status_code == 200
     assert path.exists()
