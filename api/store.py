@@ -83,6 +83,7 @@ class PlanStore:
     def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
         self.engine = engine
         self.reads = reader(engine)
+        self.inline_reads = engine.dialect.name == "sqlite"
         self.clock = clock
 
     @classmethod

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.deps import PlanReader, PlanWriter, ServicesDep
+from api.deps import PlanReader, PlanWriter, ServicesDep, read
 from api.errors import Forbidden, InvalidInput, NotFound, error_responses
 from api.ics import plan_calendar
 from api.idempotency import fingerprint
@@ -178,7 +178,7 @@ _READ_ERRORS = error_responses(401, 403, 404, 422)
 )
 async def get_plan_geojson(plan_id: PlanId, principal: PlanReader, svc: ServicesDep) -> Response:
     """Drop it on geojson.io or QGIS; every stop's properties say what happens there."""
-    found = await run_in_threadpool(readable_plan, svc, principal, plan_id)
+    found = await read(svc, readable_plan, svc, principal, plan_id)
     doc = found.document()
     geometry = {**doc["geometry"], "properties": {"plan_id": plan_id, "rep_id": doc["rep_id"]}}
     return GeoJSONResponse(geometry)
@@ -200,8 +200,8 @@ async def get_plan_geojson(plan_id: PlanId, principal: PlanReader, svc: Services
 )
 async def get_plan_ics(plan_id: PlanId, principal: PlanReader, svc: ServicesDep) -> Response:
     """Import it into a phone calendar: the day's stops with their places."""
-    found = await run_in_threadpool(readable_plan, svc, principal, plan_id)
-    problem = await run_in_threadpool(svc.store.get_problem, plan_id) or {}
+    found = await read(svc, readable_plan, svc, principal, plan_id)
+    problem = await read(svc, svc.store.get_problem, plan_id) or {}
     ics = plan_calendar(found.document(), problem, found.created_at)
     return ICalendarResponse(
         ics, headers={"Content-Disposition": f'attachment; filename="{plan_id}.ics"'}
@@ -217,5 +217,5 @@ async def get_plan_ics(plan_id: PlanId, principal: PlanReader, svc: ServicesDep)
 )
 async def get_plan(plan_id: PlanId, principal: PlanReader, svc: ServicesDep) -> Response:
     """The plan exactly as it was answered when it was created."""
-    found = await run_in_threadpool(readable_plan, svc, principal, plan_id)
+    found = await read(svc, readable_plan, svc, principal, plan_id)
     return Response(found.body, media_type=JSON)

@@ -6,9 +6,8 @@ from datetime import date as Date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
-from fastapi.concurrency import run_in_threadpool
 
-from api.deps import PlanReader, ServicesDep
+from api.deps import PlanReader, ServicesDep, read
 from api.errors import Forbidden, NotFound, error_responses
 from api.plan_schema import DayPlanOut
 
@@ -31,7 +30,7 @@ async def get_latest_rep_plan(
     """The newest plan stored for that rep and day (a re-plan replaces the earlier one)."""
     if not principal.may_read_rep(rep_id):
         raise Forbidden(f"this rep key reads only the plans of rep {principal.rep_id!r}")
-    found = await run_in_threadpool(svc.store.latest_stored_plan, rep_id, date)
+    found = await read(svc, svc.store.latest_stored_plan, rep_id, date)
     if found is None:
         raise NotFound(f"no plan stored for rep {rep_id!r} on {date.isoformat()}")
     return Response(found.body, media_type="application/json")

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from api.balancing import BalanceRequest, BalanceResponse
-from api.deps import Balancer, ServicesDep
+from api.deps import Balancer, ServicesDep, read
 from api.errors import NotFound, error_responses
 from api.solver_pool import balance_in_worker
 from api.store import dumps
@@ -71,13 +71,13 @@ async def balance_territories(
     response_model=StoredBalance,
     responses=error_responses(401, 403, 404, 422),
 )
-def get_balance(
+async def get_balance(
     balance_id: Annotated[str, Path(min_length=1, max_length=64)],
     principal: Balancer,
     svc: ServicesDep,
 ) -> Response:
     """The balance result exactly as it was answered."""
-    found = svc.store.get_balance(balance_id)
+    found = await read(svc, svc.store.get_balance, balance_id)
     if found is None:
         raise NotFound(f"no territory balance with id {balance_id!r}")
     return Response(dumps(found), media_type="application/json")
