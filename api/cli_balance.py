@@ -20,8 +20,17 @@ from planner import PlannerError
 def balance_table(doc: dict[str, Any], title: str) -> Table:
     """Each rep's share of a balance response, with the team metrics as the caption."""
     table = Table(title=title, title_justify="left")
-    for name in ("rep", "leads", "private", "value", "workload min", "travel min", "km",
-                 "stops", "short"):
+    for name in (
+        "rep",
+        "leads",
+        "private",
+        "value",
+        "workload min",
+        "travel min",
+        "km",
+        "stops",
+        "short",
+    ):
         table.add_column(name, justify="left" if name == "rep" else "right")
     mean = sum(r["workload_minutes"] for r in doc["reps"]) / max(1, len(doc["reps"]))
     for r in doc["reps"]:
