@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=25.0)
     args = parser.parse_args(argv)
-    console = Console()
+    console = Console(width=200)
     rows = []
     for size in args.sizes:
         n_leads, n_reps = (int(v) for v in size.split(":"))

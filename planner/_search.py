@@ -127,29 +127,11 @@ class Search:
         out: Array = self.sum_xy[j] / self.leads_here[j]
         return out
 
-    def _change(self, u: int, a: int, b: int, k: int) -> tuple[float, float, float, float]:
-        """Moving ``k`` leads of unit ``u`` from ``a`` to ``b``: tour minutes at ``a`` and at
-        ``b``, and the cost of the pieces, the kept owners and the distance to the centres."""
-        st = self.state
-        unit = st.pool.units[u]
-        s = unit.stop
-        leaves = st.stop_leads[a].get(s, 0) == k
-        joins = s not in st.stop_leads[b]
-        pieces = st.pieces[u]
-        pa, pb = pieces.get(a, 0), pieces.get(b, 0)
-        own_a, own_b = unit.own.get(a, 0), unit.own.get(b, 0)
-        kept = (min(own_b, pb + k) - min(own_b, pb)) - (min(own_a, pa) - min(own_a, pa - k))
-        xy = st.pool.stop_xy[s]
-        star = k * (math.dist(xy, self._centres[b]) - math.dist(xy, self._centres[a])) / 1000.0
-        c = self.costs
-        ta = -self.removal(a, s) if leaves else 0.0
-        tb = self.insertion(b, s)[0] if joins else 0.0
-        other = c.piece * (float(joins) - float(leaves)) + c.star * star - c.churn * kept
-        return ta, tb, other + c.travel * (ta + tb), float(k)
-
     def _delta(self, moves: list[tuple[int, int, int, int]], wt: float, vt: float) -> float:
         """Objective change of applying ``moves`` ``(unit, from, to, leads)`` together."""
-        pool = self.state.pool
+        st = self.state
+        pool = st.pool
+        c = self.costs
         d_count: dict[int, int] = {}
         for _, a, b, k in moves:
             d_count[a] = d_count.get(a, 0) - k
@@ -158,17 +140,37 @@ class Search:
             n = self.count[j] + dc
             if n > pool.upper[j] or (dc < 0 and n < self.lower[j]):
                 return math.inf
-        d_work: dict[int, float] = {}
-        d_value: dict[int, float] = {}
+        d_work = dict.fromkeys(d_count, 0.0)
+        d_value = dict.fromkeys(d_count, 0.0)
+        out_of: dict[tuple[int, int], int] = {}
+        into: set[tuple[int, int]] = set()
         total = 0.0
         for u, a, b, k in moves:
-            ta, tb, other, _ = self._change(u, a, b, k)
+            unit = pool.units[u]
+            s = unit.stop
+            out_of[(a, s)] = out_of.get((a, s), 0) + k
+            into.add((b, s))
+            pa, pb = st.pieces[u].get(a, 0), st.pieces[u].get(b, 0)
+            own_a, own_b = unit.own.get(a, 0), unit.own.get(b, 0)
+            kept = (min(own_b, pb + k) - min(own_b, pb)) - (min(own_a, pa) - min(own_a, pa - k))
+            xy = pool.stop_xy[s]
+            star = math.dist(xy, self._centres[b]) - math.dist(xy, self._centres[a])
+            total += c.star * k * star / 1000.0 - c.churn * kept
             effort, value = k * self._effort_per[u], k * self._value_per[u]
-            d_work[a] = d_work.get(a, 0.0) + ta - effort
-            d_work[b] = d_work.get(b, 0.0) + tb + effort
-            d_value[a] = d_value.get(a, 0.0) - value
-            d_value[b] = d_value.get(b, 0.0) + value
-            total += other
+            d_work[a] -= effort
+            d_work[b] += effort
+            d_value[a] -= value
+            d_value[b] += value
+        for (a, s), k in out_of.items():
+            if st.stop_leads[a].get(s, 0) == k:
+                saved = self.removal(a, s)
+                d_work[a] -= saved
+                total -= c.travel * saved + c.piece
+        for b, s in into:
+            if s not in st.stop_leads[b]:
+                added = self.insertion(b, s)[0]
+                d_work[b] += added
+                total += c.travel * added + c.piece
         for j, dw in d_work.items():
             w0 = self.effort[j] + self.travel[j]
             v0 = self.value[j]
@@ -231,7 +233,6 @@ class Search:
                 holders[s] = holders.get(s, 0) + 1
         return out + c.piece * sum(h - 1 for h in holders.values())
 
-    # -- the search -----------------------------------------------------------------------
     def targets(self) -> tuple[float, float]:
         if not self.free:
             return 0.0, 0.0
@@ -245,29 +246,47 @@ class Search:
         d = np.linalg.norm(self._centres[others] - self._centres[a], axis=1)
         return [others[k] for k in np.argsort(d, kind="stable")[:NEIGHBOURS]]
 
+    def _by_stop(self, p: int) -> dict[int, list[tuple[int, int]]]:
+        """Rep ``p``'s pieces grouped by stop: ``{stop: [(unit, leads), ...]}``."""
+        units = self.state.pool.units
+        out: dict[int, list[tuple[int, int]]] = {}
+        for u, k in self.state.held[p].items():
+            out.setdefault(units[u].stop, []).append((u, k))
+        return out
+
     def best_move(self, group: list[int], wt: float, vt: float) -> tuple[float, tuple[int, ...]]:
-        """The best move of a piece (or, into a building its new rep already visits, of part
-        of a piece) between reps of ``group``."""
+        """The best move between reps of ``group``: everything a rep holds in a building (the
+        pieces its new rep may take), or, into a building its new rep already visits, part
+        of one piece."""
         st = self.state
         units = st.pool.units
         stop_xy = st.pool.stop_xy
         best: tuple[float, tuple[int, ...]] = (-_EPS, ())
         centres = self._centres[group]
         for p in group:
-            for u, k in list(st.held[p].items()):
-                unit = units[u]
-                d = np.linalg.norm(centres - stop_xy[unit.stop], axis=1)
+            for s, pieces in self._by_stop(p).items():
+                d = np.linalg.norm(centres - stop_xy[s], axis=1)
                 near = {group[i] for i in np.argsort(d, kind="stable")[:_NEAR]}
                 for q in group:
-                    if q == p or q in unit.excluded:
+                    shares = s in st.stop_leads[q]
+                    if q == p or (q not in near and not shares):
                         continue
-                    shares = unit.stop in st.stop_leads[q]
-                    if q not in near and not shares:
+                    moves = [(u, p, q, k) for u, k in pieces if q not in units[u].excluded]
+                    if not moves:
                         continue
-                    for amount in sorted({1, 2, k // 2, k}) if shares and k > 1 else (k,):
-                        delta = self._delta([(u, p, q, amount)], wt, vt)
+                    options = [moves]
+                    if shares:
+                        options += [
+                            [(u, p, q, amount)]
+                            for u, k in pieces
+                            if q not in units[u].excluded
+                            for amount in sorted({1, 2, k // 2})
+                            if 0 < amount < k
+                        ]
+                    for option in options:
+                        delta = self._delta(option, wt, vt)
                         if delta < best[0]:
-                            best = (delta, (u, p, q, amount))
+                            best = (delta, tuple(x for m in option for x in m))
         return best
 
     def best_swap(
@@ -298,10 +317,37 @@ class Search:
         w = self.effort[j] + self.travel[j]
         return self.rep_cost(j, w, self.value[j], wt, vt)
 
+    def merge_split_buildings(self, wt: float, vt: float) -> None:
+        """Give everything a rep holds in a split building to another rep already there,
+        when that pays (it does unless a bound or a band stands in the way)."""
+        st = self.state
+        units = st.pool.units
+        for s in range(len(st.pool.stops)):
+            holders = [j for j in self.free if s in st.stop_leads[j]]
+            if len(holders) < 2:
+                continue
+            best: tuple[float, tuple[int, ...]] = (-_EPS, ())
+            for a in holders:
+                pieces = self._by_stop(a).get(s, [])
+                for b in holders:
+                    moves = [(u, a, b, k) for u, k in pieces if b not in units[u].excluded]
+                    if b == a or not moves:
+                        continue
+                    delta = self._delta(moves, wt, vt)
+                    if delta < best[0]:
+                        best = (delta, tuple(x for m in moves for x in m))
+            if best[1]:
+                self._apply_all(best[1])
+
+    def _apply_all(self, move: tuple[int, ...]) -> None:
+        for k in range(0, len(move), 4):
+            self.apply(*move[k : k + 4])
+
     def run(self, out_of_time: Callable[[], bool], max_sweeps: int) -> None:
         for _ in range(max_sweeps):
             wt, vt = self.targets()
             before = self.moves
+            self.merge_split_buildings(wt, vt)
             for a in sorted(self.free, key=lambda j: (-self.badness(j, wt, vt), j)):
                 if out_of_time():
                     return
@@ -314,8 +360,7 @@ class Search:
                             gain, move = swap_gain, swap
                     if not move:
                         break
-                    for k in range(0, len(move), 4):
-                        self.apply(*move[k : k + 4])
+                    self._apply_all(move)
             if self.moves == before:
                 return
 

@@ -75,8 +75,7 @@ def balance(
     for pieces in starts:
         state = State(pool, model, pieces, list(left))
         place_leftovers(state)
-        if pieces is fresh:  # today's owners keep their pieces; the search merges them
-            merge_pieces(state)
+        merge_pieces(state)
         candidates.append((objective(state, costs), len(candidates), state))
     state = min(candidates, key=lambda c: (c[0], c[1]))[2]
     moves = local_search(state, costs, out_of_time, max_passes)
