@@ -173,7 +173,7 @@ class MetricsOut(_Out):
     overlap_km2: list[OverlapOut]
     total_km: float
     seconds: float
-    windows_solved: int
+    search_moves: int = Field(description="Moves and swaps made by the local search")
 
 
 class BalanceResponse(_Out):

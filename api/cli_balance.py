@@ -15,6 +15,7 @@ from rich.table import Table
 from api.balancing import balance_document
 from api.schemas import InputError
 from planner import PlannerError
+from planner.demo_pool import pool_request, redeal_branch
 
 
 def balance_table(doc: dict[str, Any], title: str) -> Table:
@@ -22,6 +23,7 @@ def balance_table(doc: dict[str, Any], title: str) -> Table:
     table = Table(title=title, title_justify="left")
     for name in (
         "rep",
+        "new",
         "leads",
         "private",
         "value",
@@ -34,13 +36,12 @@ def balance_table(doc: dict[str, Any], title: str) -> Table:
         table.add_column(name, justify="left" if name == "rep" else "right")
     mean = sum(r["workload_minutes"] for r in doc["reps"]) / max(1, len(doc["reps"]))
     for r in doc["reps"]:
-        tag = " [cyan](new)[/]" if r["is_new"] else ""
-        if not r["takes_pool"]:
-            tag += " [dim](private only)[/]"
+        tag = "" if r["takes_pool"] else " [dim](private only)[/]"
         ratio = r["workload_minutes"] / mean if mean else 1.0
         style = "red" if abs(ratio - 1) > 0.05 else "green"
         table.add_row(
             r["rep_id"] + tag,
+            "[cyan]yes[/]" if r["is_new"] else "",
             str(r["leads"]),
             str(r["private_leads"]),
             f"{r['value']:g}",
@@ -104,3 +105,20 @@ def balance_cmd(
         err.print(f"  [yellow]unassigned[/] {u['lead_id']}: {u['reason']}")
     if len(doc["unassigned"]) > 10:
         err.print(f"  … and {len(doc['unassigned']) - 10} more unassigned")
+
+
+def balance_branch(
+    branch: dict[str, Any], out: Path, *, new_reps: int, console: Console
+) -> dict[str, Any]:
+    """The demo's first step: balance the branch's pool (new reps join), write the request,
+    the answer and the territories into ``out``, print the table; return the re-dealt
+    branch."""
+    request = pool_request(branch, new_reps=new_reps)
+    n = len(request["leads"])
+    with console.status(f"balancing {n} leads among {len(request['reps'])} reps…"):
+        doc = balance_document(request)
+    (out / "balance-request.json").write_text(json.dumps(request, indent=2), "utf-8")
+    (out / "balance.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2), "utf-8")
+    (out / "territories.geojson").write_text(json.dumps(doc["territories"]), "utf-8")
+    console.print(balance_table(doc, f"{branch['branch_id']} — the pool, balanced"))
+    return redeal_branch(branch, doc["assignments"], new_reps=new_reps)

@@ -114,8 +114,12 @@ def realise(state: State) -> tuple[list[int | None], list[UnassignedLead]]:
         for i, j in zip(rest, slots, strict=False):
             owner_of[i] = j
         for i in rest[len(slots) :]:
-            unassigned.append(UnassignedLead(lead_id=problem.leads[i].id, reason=_reason(
-                state, unit.excluded, problem.leads[i].effort_min)))
+            unassigned.append(
+                UnassignedLead(
+                    lead_id=problem.leads[i].id,
+                    reason=_reason(state, unit.excluded, problem.leads[i].effort_min),
+                )
+            )
     order = {lead.id: i for i, lead in enumerate(problem.leads)}
     unassigned.sort(key=lambda x: order[x.lead_id])
     return owner_of, unassigned

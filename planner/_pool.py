@@ -1,9 +1,9 @@
 """The balancer's view of a problem: stops (buildings or loose leads), assignable units and
 the per-rep bounds, all as solver indices. Private leads are fixed here and never move.
 
-A *unit* is the pool leads of one stop that share one exclusion set (the previous owners of
-its reclaimed leads); units of one stop are kept with one rep unless a capacity bound
-forces a split.
+A *unit* is the pool leads of one stop that share one exclusion set (the previous owner of
+its reclaimed leads); the units of one stop are kept with one rep unless a bound forces a
+split.
 """
 
 from __future__ import annotations
@@ -140,9 +140,7 @@ def build_pool(problem: BalanceProblem) -> Pool:
     upper = tuple(
         max(0, r.max_leads - p_count[j]) if takes[j] else 0 for j, r in enumerate(problem.reps)
     )
-    need = [
-        max(0, r.min_leads - p_count[j]) if takes[j] else 0 for j, r in enumerate(problem.reps)
-    ]
+    need = [max(0, r.min_leads - p_count[j]) if takes[j] else 0 for j, r in enumerate(problem.reps)]
     supply = sum(u.size for u in units)
     return Pool(
         problem=problem,

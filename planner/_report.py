@@ -110,7 +110,7 @@ def metrics(
     splits: list[BuildingSplit],
     overlaps: list[Overlap],
     seconds: float,
-    windows: int,
+    moves: int,
 ) -> BalanceMetrics:
     free = [r for r in loads if r.takes_pool]
     work = np.array([r.workload_minutes for r in free], dtype=np.float64)
@@ -150,5 +150,5 @@ def metrics(
         overlap_km2=tuple(overlaps),
         total_km=round(sum(r.km for r in loads), 3),
         seconds=round(seconds, 3),
-        windows_solved=windows,
+        search_moves=moves,
     )

@@ -61,8 +61,9 @@ class State:
         for j in reps:
             stops = sorted(self.stop_leads[j])
             rep = pool.problem.reps[j]
-            tour = rep_tour(self.model, pool.bases[j], [pool.stops[s].location for s in stops],
-                            rep.mode)
+            tour = rep_tour(
+                self.model, pool.bases[j], [pool.stops[s].location for s in stops], rep.mode
+            )
             self.tours[j] = Tour(
                 order=tuple(stops[k - 1] for k in tour.order), minutes=tour.minutes, km=tour.km
             )

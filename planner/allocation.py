@@ -91,12 +91,12 @@ class BalanceMetrics:
     overlap_km2: tuple[Overlap, ...]
     total_km: float
     seconds: float
-    windows_solved: int
+    search_moves: int
 
     def to_dict(self) -> dict[str, Any]:
         out = {
             name: getattr(self, name)
-            for name in self.__slots__  # type: ignore[attr-defined]
+            for name in self.__slots__
             if name not in ("splits", "overlap_km2")
         }
         out["splits"] = [

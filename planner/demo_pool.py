@@ -43,9 +43,7 @@ def pool_request(
     if not 0 <= new_reps <= len(NEW_REP_NAMES):
         raise ValueError(f"new_reps must be between 0 and {len(NEW_REP_NAMES)}: {new_reps}")
     rng = random.Random(seed)
-    reps = [
-        {"id": r["id"], "base": dict(r["start"]), "mode": r["mode"]} for r in branch["reps"]
-    ]
+    reps = [{"id": r["id"], "base": dict(r["start"]), "mode": r["mode"]} for r in branch["reps"]]
     office = branch["office"]["location"]
     for k in range(new_reps):
         reps.append({"id": _new_id(branch, k), "base": dict(office), "is_new": True})

@@ -6,6 +6,7 @@ the offending field); the balancer trusts them. Coordinates are in the problem's
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -120,17 +121,15 @@ class BalanceProblem:
         if len(self.leads) > MAX_BALANCE_LEADS:
             raise ProblemError("leads", f"{len(self.leads)} leads; at most {MAX_BALANCE_LEADS}")
         rep_ids = _check_reps(self.reps)
-        building_ids = _unique(
-            (b.id for b in self.buildings), "buildings", "duplicate building id"
-        )
+        building_ids = _unique((b.id for b in self.buildings), "buildings", "duplicate building id")
         _unique((lead.id for lead in self.leads), "leads", "duplicate lead id")
         for i, lead in enumerate(self.leads):
             _check_lead(i, lead, rep_ids, building_ids)
 
 
-def _unique(ids: object, where: str, message: str) -> set[str]:
+def _unique(ids: Iterable[str], where: str, message: str) -> set[str]:
     seen: set[str] = set()
-    for i, item in enumerate(ids):  # type: ignore[call-overload]
+    for i, item in enumerate(ids):
         if item in seen:
             raise ProblemError(f"{where}[{i}].id", f"{message} {item!r}")
         seen.add(item)
