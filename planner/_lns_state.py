@@ -205,6 +205,19 @@ def insertion_gaps(inst: Instance, route: Route, rows: np.ndarray, alpha: float)
     arrive_next = leave + out
     ok = (start < _BIG) & (arrive_next <= zarr[None, :])
     old_arrive = dep + np.where(to_lunch, 0, inst.travel[fnode, tnode])
+    if to_lunch.any():
+        # right before the lunch: the rep then lunches at the new stop and travels on
+        # from there, so check the lunch's own limits and the arrival after it
+        assert inst.lunch is not None
+        earliest, latest, length_s = inst.lunch
+        g = int(np.flatnonzero(to_lunch)[0])
+        after = succ[g + 1]
+        lunch_start = np.maximum(leave[:, g], earliest)
+        arrive_after = lunch_start + length_s + inst.travel[rows, after]
+        ok[:, g] &= (lunch_start <= latest) & (arrive_after <= zarr[g + 1])
+        old_after = dep[g + 1] + inst.travel[fnode[g + 1], after]
+        arrive_next[:, g] = arrive_after
+        old_arrive[g] = old_after
     dcost = (
         inst.cost_t[rcol, fnode[None, :]]
         + inst.cost[rcol, cnode[None, :]]

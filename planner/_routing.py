@@ -191,7 +191,7 @@ def solve_routing(
         status = "not_solved"
         if setup.lns_share > 0:
             deterministic = setup.branch_limit is not None
-            routes, _, _ = lns(
+            routes, lns_cost, _ = lns(
                 data,
                 [list(r) for r in initial] if initial else None,
                 seconds=setup.lns_share * time_limit_s,
@@ -199,6 +199,8 @@ def solve_routing(
                 seed=setup.seed,
             )
             initial = tuple(tuple(r) for r in routes)
+            # kept if OR-Tools finds nothing better (the objectives are the same sum)
+            best, best_cost, status = initial, lns_cost, "success"
             starts = (setup.first_solution,)
         for k, first in enumerate(starts):
             share = (deadline - time.perf_counter()) / (len(starts) - k)

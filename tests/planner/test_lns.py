@@ -8,11 +8,16 @@ import random
 import numpy as np
 import pytest
 
-from planner._context import Item
+from api.schemas import parse_day_problem
+from geo import TravelModel
+from planner._context import Item, build_context
 from planner._lns import lns
-from planner._lns_state import Instance, State
-from planner._model import RoutingData
+from planner._lns_state import LUNCH, Instance, State, insertion_gaps
+from planner._model import RoutingData, build_routing_data
+from planner._routing import build_model, search_parameters
+from planner.demo import day_problems, make_branch
 from planner.orienteering import routing_data
+from planner.search import SearchSetup
 from planner.toptw import ToptwInstance, route_score, verify_routes
 from tests.planner.test_toptw import C101, first_customers, read_toptw_file
 
@@ -174,3 +179,56 @@ def test_a_visit_made_late_by_a_broken_triangle_is_dropped_so_the_route_holds():
     state.restore()
     assert state.feasible() and state.routes[0].seq == []
     assert lns(data, [[2, 3]], seconds=60.0, iterations=50, seed=1)[0] == [[2, 3]]
+
+
+def ortools_objective(data: RoutingData, routes: list[list[int]]) -> int | None:
+    """OR-Tools' own objective of the given routes on the same model (None: it rejects them)."""
+    built = build_model(data)
+    hint = built.routing.ReadAssignmentFromRoutes(
+        [[built.manager.NodeToIndex(v) for v in r] for r in routes], True
+    )
+    if hint is None:
+        return None
+    params = search_parameters(SearchSetup(metaheuristic="GREEDY_DESCENT"), 5.0)
+    params.solution_limit = 1  # the hint itself, not an improvement of it
+    solution = built.routing.SolveFromAssignmentWithParameters(hint, params)
+    return None if solution is None else solution.ObjectiveValue()
+
+
+# generated Beijing days (the demo's generator): sweeps, exclusive buildings, lunch breaks
+DAYS = [
+    (seed, k)
+    for seed in (1030, 1040, 1050)  # 30, 40, 50 leads
+    for k in (0, 3)
+]
+
+
+@pytest.mark.parametrize(("seed", "k"), DAYS, ids=[f"seed{s}-day{k}" for s, k in DAYS])
+def test_on_generated_days_ortools_accepts_the_routes_and_counts_the_same_objective(seed, k):
+    size = seed - 1000
+    branch = make_branch(seed=seed, n_reps=k + 1, leads_per_rep=(size, size))
+    problem = parse_day_problem(list(day_problems(branch))[k])
+    data = build_routing_data(build_context(problem, TravelModel()))
+    routes, objective, _ = lns(data, None, seconds=60.0, iterations=60, seed=1)
+    assert sum(len(r) for r in routes) >= 8
+    assert ortools_objective(data, routes) == objective
+
+
+def test_a_stop_put_right_before_the_lunch_is_where_the_rep_then_travels_from():
+    # A (2) then lunch then B (3), who must be reached by 100; u (4) is next to A but 500 s
+    # from B: between A and the lunch it fits A's side, yet the trip on to B is too long
+    t = [
+        [0, 0, 10, 20, 10],
+        [0, 0, 0, 0, 0],
+        [10, 10, 0, 10, 1],
+        [20, 20, 10, 0, 500],
+        [10, 10, 1, 500, 0],
+    ]
+    wide = ((0, 1000),)
+    data = day_data(t, [wide, ((0, 100),), wide], lunch=(0, 1000, 10))
+    inst = Instance(data)
+    state = State(inst, [[2, LUNCH, 3]])
+    assert state.feasible()
+    gaps = insertion_gaps(inst, state.routes[0], np.array([4]), alpha=0.0)
+    # gaps: 0 start-A, 1 A-lunch, 2 lunch-B, 3 B-end
+    assert gaps.ok[0].tolist() == [True, False, False, True]
