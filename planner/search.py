@@ -53,7 +53,7 @@ class SearchSetup:
 DEFAULT_SETUP = SearchSetup(iterated=False, lns_share=0.8)
 """The day planner's search: ruin and recreate for 80 % of the limit, then guided local
 search from its best day. On 18 generated Beijing rep-days at 1 s it ranked higher than
-guided local search alone on 16, lower on 1 (bench/README.md)."""
+guided local search alone on 15, lower on 3 (bench/README.md)."""
 
 ORIENTEERING_SETUP = SearchSetup(
     metaheuristic="TABU_SEARCH",
