@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner._lns_state import LUNCH, Gaps, Instance, State, insertion_gaps
+from planner._lns_state import LUNCH, Gaps, Instance, State, customer_gaps, insertion_gaps
 from planner._model import END, RoutingData
 
 
@@ -83,13 +83,13 @@ def _recreate(state: State, rng: random.Random, alpha: float, blink: float) -> N
         return
     gaps: dict[int, Gaps] = {}
     for r, route in enumerate(state.routes):
-        gaps[r] = insertion_gaps(inst, route, rows, alpha)
+        gaps[r] = customer_gaps(inst, route, rows)
     keep = np.zeros(rows.size, dtype=bool)
     for g in gaps.values():
         keep |= g.ok.any(axis=1)
     if not keep.all():
         rows = rows[keep]
-        gaps = {r: Gaps(g.ok[keep], g.dcost[keep], g.denom[keep]) for r, g in gaps.items()}
+        gaps = {r: g.take(keep) for r, g in gaps.items()}
     skipped = np.zeros(rows.size, dtype=bool)
     scores: dict[int, np.ndarray] = {}
     soft_key: tuple[bool, bool, bool] | None = None
@@ -108,11 +108,12 @@ def _recreate(state: State, rng: random.Random, alpha: float, blink: float) -> N
         best_score, best = -math.inf, None
         for r in range(len(state.routes)):
             if r not in gaps:
-                gaps[r] = insertion_gaps(inst, state.routes[r], rows, alpha)
+                gaps[r] = insertion_gaps(inst, state.routes[r], rows)
             if r not in scores:
                 g = gaps[r]
                 gain = gain_rows[:, None] - g.dcost
-                scores[r] = np.where(g.ok & (gain > 0), gain / g.denom, -math.inf)
+                rank = gain / np.power(g.shift + 1.0, alpha) if alpha else gain.astype(float)
+                scores[r] = np.where(g.ok & (gain > 0), rank, -math.inf)
             score = scores[r]
             score[~avail] = -math.inf
             flat = int(np.argmax(score))

@@ -67,6 +67,8 @@ class Instance:
         self.shift_start, self.return_by = data.shift_start_s, data.return_by_s
         self.lunch = data.lunch_s
         self.customers = np.array([v for v in range(2, n) if self.group[v] >= 0], dtype=np.int64)
+        self.row_of = np.full(n, -1, dtype=np.int64)
+        self.row_of[self.customers] = np.arange(len(self.customers))
         self.node_pen = np.where(self.group >= 0, self.group_pen[np.maximum(self.group, 0)], 0)
         pens = self.group_pen[self.group_pen > 0]
         self.typical_penalty = float(np.median(pens)) if len(pens) else 1.0
@@ -93,7 +95,7 @@ class Instance:
 class Route:
     """One route's sequence and its schedule: earliest starts forward, latest arrivals back."""
 
-    __slots__ = ("seq", "frm", "dep", "zarr", "feasible", "broken")
+    __slots__ = ("seq", "frm", "dep", "zarr", "feasible", "broken", "table")
 
     def __init__(self, seq: list[int]) -> None:
         self.seq = seq
@@ -102,6 +104,8 @@ class Route:
         self.zarr: list[int] = []
         self.feasible = True
         self.broken = -1
+        self.table: list[Gaps | None] = [None]
+        """Insertion of every customer into every gap, shared by copies until one changes."""
 
 
 def time_route(inst: Instance, route: Route) -> None:
@@ -163,19 +167,31 @@ def time_route(inst: Instance, route: Route) -> None:
         nxt_node = node
     route.frm, route.dep, route.zarr = frm, dep, zarr
     route.feasible, route.broken = feasible, broken
+    route.table = [None]
 
 
 @dataclass(slots=True)
 class Gaps:
-    """Insertion of some nodes (rows) into every gap of one route: feasible, cost delta,
-    and the ranking's denominator (the delay it causes, raised to the recreate's power)."""
+    """Insertion of some nodes (rows) into every gap of one route: feasible, the change of
+    the arc costs, and the delay it causes at the next stop."""
 
     ok: np.ndarray
     dcost: np.ndarray
-    denom: np.ndarray
+    shift: np.ndarray
+
+    def take(self, index: np.ndarray) -> Gaps:
+        return Gaps(ok=self.ok[index], dcost=self.dcost[index], shift=self.shift[index])
 
 
-def insertion_gaps(inst: Instance, route: Route, rows: np.ndarray, alpha: float) -> Gaps:
+def customer_gaps(inst: Instance, route: Route, rows: np.ndarray) -> Gaps:
+    """Insertion of the customers ``rows`` into ``route``, from the route's shared table."""
+    table = route.table[0]
+    if table is None:
+        table = route.table[0] = insertion_gaps(inst, route, inst.customers)
+    return table.take(inst.row_of[rows])
+
+
+def insertion_gaps(inst: Instance, route: Route, rows: np.ndarray) -> Gaps:
     seq = route.seq
     length = len(seq)
     fnode = np.asarray(route.frm[: length + 1], dtype=np.int64)
@@ -223,12 +239,8 @@ def insertion_gaps(inst: Instance, route: Route, rows: np.ndarray, alpha: float)
         + inst.cost[rcol, cnode[None, :]]
         - inst.cost[fnode, cnode][None, :]
     )
-    if alpha:
-        shift = np.maximum(arrive_next - old_arrive[None, :], 0) + 1.0
-        denom = shift if alpha == 1.0 else np.power(shift, alpha)
-    else:
-        denom = np.ones(ok.shape)
-    return Gaps(ok=ok, dcost=dcost, denom=denom)
+    shift = np.maximum(arrive_next - old_arrive[None, :], 0)
+    return Gaps(ok=ok, dcost=dcost, shift=shift)
 
 
 class State:
@@ -272,7 +284,7 @@ class State:
         for r in self.routes:
             c = Route(list(r.seq))
             c.frm, c.dep, c.zarr = r.frm, r.dep, r.zarr
-            c.feasible, c.broken = r.feasible, r.broken
+            c.feasible, c.broken, c.table = r.feasible, r.broken, r.table
             twin.routes.append(c)
         return twin
 

@@ -229,6 +229,6 @@ def test_a_stop_put_right_before_the_lunch_is_where_the_rep_then_travels_from():
     inst = Instance(data)
     state = State(inst, [[2, LUNCH, 3]])
     assert state.feasible()
-    gaps = insertion_gaps(inst, state.routes[0], np.array([4]), alpha=0.0)
+    gaps = insertion_gaps(inst, state.routes[0], np.array([4]))
     # gaps: 0 start-A, 1 A-lunch, 2 lunch-B, 3 B-end
     assert gaps.ok[0].tolist() == [True, False, False, True]
