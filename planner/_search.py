@@ -25,6 +25,7 @@ NEIGHBOURS = 7
 _NEAR = 5  # a piece may move to the reps of the group nearest to it (or sharing its stop)
 _EPS = 1e-6
 _MOVES_PER_REP = 4
+_SWAP_NEIGHBOURS = 3
 
 
 class Search:
@@ -57,6 +58,11 @@ class Search:
         self._rem: list[dict[int, float]] = [{} for _ in range(n)]
         self._centres = np.array([self._centre_of(j) for j in range(n)]).reshape(-1, 2)
         self._effort_per = [u.effort_min / u.size for u in pool.units]
+        self._is_new = [r.is_new for r in pool.problem.reps]
+        self._capacity = [r.capacity_min for r in pool.problem.reps]
+        self._now: dict[int, tuple[tuple[float, float], float]] = {}
+        self.width = NEIGHBOURS
+        self.swap_width = _SWAP_NEIGHBOURS
         self._value_per = [u.value / u.size for u in pool.units]
 
     # -- pricing --------------------------------------------------------------------------
@@ -109,12 +115,21 @@ class Search:
         c = self.costs
         out = banded(workload, wt, WORKLOAD_BAND * wt, c.workload_in, c.workload_out)
         out += banded(value, vt, VALUE_BAND * vt, c.value_in, c.value_out)
-        rep = self.state.pool.problem.reps[j]
-        if rep.is_new:
+        if self._is_new[j]:
             out += c.new_value_short * max(0.0, (1 - VALUE_BAND) * vt - value)
-        if rep.capacity_min is not None:
-            out += c.over_capacity * max(0.0, workload - rep.capacity_min)
+        cap = self._capacity[j]
+        if cap is not None:
+            out += c.over_capacity * max(0.0, workload - cap)
         return out
+
+    def _cost_now(self, j: int, wt: float, vt: float) -> float:
+        """``rep_cost`` of rep ``j`` as it stands (cached until ``j`` or the targets change)."""
+        key = (wt, vt)
+        hit = self._now.get(j)
+        if hit is None or hit[0] != key:
+            cost = self.rep_cost(j, self.effort[j] + self.travel[j], self.value[j], wt, vt)
+            hit = self._now[j] = (key, cost)
+        return hit[1]
 
     def _centre(self, j: int) -> Array:
         out: Array = self._centres[j]
@@ -173,9 +188,8 @@ class Search:
                 total += c.travel * added + c.piece
         for j, dw in d_work.items():
             w0 = self.effort[j] + self.travel[j]
-            v0 = self.value[j]
-            total += self.rep_cost(j, w0 + dw, v0 + d_value[j], wt, vt)
-            total -= self.rep_cost(j, w0, v0, wt, vt)
+            total += self.rep_cost(j, w0 + dw, self.value[j] + d_value[j], wt, vt)
+            total -= self._cost_now(j, wt, vt)
         return total
 
     # -- applying -------------------------------------------------------------------------
@@ -207,6 +221,7 @@ class Search:
             self._centres[j] = self._centre_of(j)
             self._ins[j].clear()
             self._rem[j].clear()
+            self._now.pop(j, None)
         self.changed |= {a, b}
         self.moves += 1
 
@@ -244,7 +259,7 @@ class Search:
         if not others:
             return []
         d = np.linalg.norm(self._centres[others] - self._centres[a], axis=1)
-        return [others[k] for k in np.argsort(d, kind="stable")[:NEIGHBOURS]]
+        return [others[k] for k in np.argsort(d, kind="stable")[: self.width]]
 
     def _by_stop(self, p: int) -> dict[int, list[tuple[int, int]]]:
         """Rep ``p``'s pieces grouped by stop: ``{stop: [(unit, leads), ...]}``."""
@@ -255,19 +270,20 @@ class Search:
         return out
 
     def best_move(self, group: list[int], wt: float, vt: float) -> tuple[float, tuple[int, ...]]:
-        """The best move between reps of ``group``: everything a rep holds in a building (the
-        pieces its new rep may take), or, into a building its new rep already visits, part
-        of one piece."""
+        """The best move between ``group[0]`` and the other reps of ``group``, either way:
+        everything a rep holds in a building (the pieces its new rep may take), or, into a
+        building its new rep already visits, part of one piece."""
         st = self.state
         units = st.pool.units
         stop_xy = st.pool.stop_xy
         best: tuple[float, tuple[int, ...]] = (-_EPS, ())
         centres = self._centres[group]
+        focus = group[0]
         for p in group:
             for s, pieces in self._by_stop(p).items():
                 d = np.linalg.norm(centres - stop_xy[s], axis=1)
                 near = {group[i] for i in np.argsort(d, kind="stable")[:_NEAR]}
-                for q in group:
+                for q in group if p == focus else (focus,):
                     shares = s in st.stop_leads[q]
                     if q == p or (q not in near and not shares):
                         continue
@@ -295,15 +311,19 @@ class Search:
         st = self.state
         units = st.pool.units
         best: tuple[float, tuple[int, ...]] = (-_EPS, ())
-        for q in group:
-            if q == a:
-                continue
+        heavy = self.effort[a] + self.travel[a] > wt
+        rich = self.value[a] > vt
+        for q in group[1 : 1 + self.swap_width]:
             for u, k in st.held[a].items():
                 if q in units[u].excluded:
                     continue
                 for w, m in st.held[q].items():
                     if a in units[w].excluded or units[w].stop == units[u].stop:
                         continue
+                    lighter = k * self._effort_per[u] > m * self._effort_per[w]
+                    poorer = k * self._value_per[u] > m * self._value_per[w]
+                    if lighter != heavy and poorer != rich:
+                        continue  # helps neither band
                     d = self._delta([(u, a, q, k), (w, q, a, m)], wt, vt)
                     if d < best[0]:
                         best = (d, (u, a, q, k, w, q, a, m))
@@ -344,13 +364,18 @@ class Search:
             self.apply(*move[k : k + 4])
 
     def run(self, out_of_time: Callable[[], bool], max_sweeps: int) -> None:
-        for _ in range(max_sweeps):
+        """Sweep the team, worst rep first, until a sweep changes nothing; then, while some
+        rep is outside a band, widen the neighbourhoods (doubling) and sweep those reps."""
+        widened = False
+        for _ in range(2 * max_sweeps):
             wt, vt = self.targets()
             before = self.moves
             self.merge_split_buildings(wt, vt)
             for a in sorted(self.free, key=lambda j: (-self.badness(j, wt, vt), j)):
                 if out_of_time():
                     return
+                if widened and not self.out_of_band(a, wt, vt):
+                    continue
                 group = [a, *self.neighbours(a)]
                 for _ in range(_MOVES_PER_REP):
                     gain, move = self.best_move(group, wt, vt)
@@ -362,7 +387,12 @@ class Search:
                         break
                     self._apply_all(move)
             if self.moves == before:
-                return
+                stuck = any(self.out_of_band(j, wt, vt) for j in self.free)
+                if not stuck or self.width >= len(self.free) - 1:
+                    return
+                self.width = min(2 * self.width, len(self.free) - 1)
+                self.swap_width = min(2 * self.swap_width, self.width)
+                widened = True
 
 
 def objective(state: State, costs: Costs) -> float:
