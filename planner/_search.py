@@ -64,21 +64,21 @@ class Search:
         self.width = NEIGHBOURS
         self.swap_width = _SWAP_NEIGHBOURS
         self._value_per = [u.value / u.size for u in pool.units]
+        self._xy = [(float(x), float(y)) for x, y in pool.stop_xy]
+        self._base = [(float(x), float(y)) for x, y in pool.base_xy]
+        self._ct = [(float(x), float(y)) for x, y in self._centres]
 
     # -- pricing --------------------------------------------------------------------------
-    def leg(self, j: int, d_m: Array) -> Array:
-        """Off-peak minutes of legs of ``d_m`` metres for rep ``j`` (the built-in model)."""
-        km = d_m / 1000.0
-        s, w = self._speeds[j], self._walk
-        ride = s.access_min + km * s.circuity / s.offpeak_kmh * 60.0
-        walk = w.access_min + km * w.circuity / w.offpeak_kmh * 60.0
-        out: Array = np.where(d_m < self._walk_below_m, walk, ride)
-        return np.where(d_m < 1.0, 0.0, out)
+    def leg(self, j: int, d_m: float) -> float:
+        """Off-peak minutes of a leg of ``d_m`` metres for rep ``j`` (the built-in model)."""
+        if d_m < 1.0:
+            return 0.0
+        m = self._walk if d_m < self._walk_below_m else self._speeds[j]
+        return m.access_min + d_m / 1000.0 * m.circuity / m.offpeak_kmh * 60.0
 
-    def _path(self, j: int) -> Array:
-        pool = self.state.pool
-        base = pool.base_xy[j][None, :]
-        return np.vstack([base, pool.stop_xy[self.order[j]], base])
+    def _path(self, j: int) -> list[tuple[float, float]]:
+        base = self._base[j]
+        return [base, *(self._xy[s] for s in self.order[j]), base]
 
     def insertion(self, j: int, s: int) -> tuple[float, int]:
         """Minutes stop ``s`` adds to ``j``'s tour at its cheapest place, and the place."""
@@ -89,12 +89,14 @@ class Search:
 
     def _insertion(self, j: int, s: int) -> tuple[float, int]:
         path = self._path(j)
-        xy = self.state.pool.stop_xy[s]
-        to_s = self.leg(j, np.linalg.norm(path - xy, axis=1))
-        direct = self.leg(j, np.linalg.norm(path[1:] - path[:-1], axis=1))
-        cost = to_s[:-1] + to_s[1:] - direct
-        k = int(np.argmin(cost))
-        return float(cost[k]), k
+        xy = self._xy[s]
+        to_s = [self.leg(j, math.dist(p, xy)) for p in path]
+        best, place = math.inf, 0
+        for k in range(len(path) - 1):
+            cost = to_s[k] + to_s[k + 1] - self.leg(j, math.dist(path[k], path[k + 1]))
+            if cost < best:
+                best, place = cost, k
+        return best, place
 
     def removal(self, j: int, s: int) -> float:
         """Minutes that leaving stop ``s`` saves ``j``'s tour."""
@@ -107,9 +109,8 @@ class Search:
         path = self._path(j)
         k = self.order[j].index(s) + 1
         a, here, b = path[k - 1], path[k], path[k + 1]
-        d = np.array([np.linalg.norm(a - here), np.linalg.norm(here - b), np.linalg.norm(a - b)])
-        m = self.leg(j, d)
-        return float(m[0] + m[1] - m[2])
+        leg = self.leg
+        return leg(j, math.dist(a, here)) + leg(j, math.dist(here, b)) - leg(j, math.dist(a, b))
 
     def rep_cost(self, j: int, workload: float, value: float, wt: float, vt: float) -> float:
         c = self.costs
@@ -168,8 +169,8 @@ class Search:
             pa, pb = st.pieces[u].get(a, 0), st.pieces[u].get(b, 0)
             own_a, own_b = unit.own.get(a, 0), unit.own.get(b, 0)
             kept = (min(own_b, pb + k) - min(own_b, pb)) - (min(own_a, pa) - min(own_a, pa - k))
-            xy = pool.stop_xy[s]
-            star = math.dist(xy, self._centres[b]) - math.dist(xy, self._centres[a])
+            xy = self._xy[s]
+            star = math.dist(xy, self._ct[b]) - math.dist(xy, self._ct[a])
             total += c.star * k * star / 1000.0 - c.churn * kept
             effort, value = k * self._effort_per[u], k * self._value_per[u]
             d_work[a] -= effort
@@ -219,6 +220,7 @@ class Search:
             self.sum_xy[j] += sign * k * xy
             self.leads_here[j] += sign * k
             self._centres[j] = self._centre_of(j)
+            self._ct[j] = (float(self._centres[j][0]), float(self._centres[j][1]))
             self._ins[j].clear()
             self._rem[j].clear()
             self._now.pop(j, None)
@@ -275,14 +277,14 @@ class Search:
         building its new rep already visits, part of one piece."""
         st = self.state
         units = st.pool.units
-        stop_xy = st.pool.stop_xy
         best: tuple[float, tuple[int, ...]] = (-_EPS, ())
-        centres = self._centres[group]
+        centres = [self._ct[j] for j in group]
         focus = group[0]
         for p in group:
             for s, pieces in self._by_stop(p).items():
-                d = np.linalg.norm(centres - stop_xy[s], axis=1)
-                near = {group[i] for i in np.argsort(d, kind="stable")[:_NEAR]}
+                xy = self._xy[s]
+                ranked = sorted(range(len(group)), key=lambda i: math.dist(centres[i], xy))
+                near = {group[i] for i in ranked[:_NEAR]}
                 for q in group if p == focus else (focus,):
                     shares = s in st.stop_leads[q]
                     if q == p or (q not in near and not shares):
@@ -341,11 +343,21 @@ class Search:
         """Give everything a rep holds in a split building to another rep already there,
         when that pays (it does unless a bound or a band stands in the way)."""
         st = self.state
+        holders_of: dict[int, list[int]] = {}
+        for j in self.free:
+            for s in st.stop_leads[j]:
+                holders_of.setdefault(s, []).append(j)
+        for s, first in holders_of.items():
+            if len(first) > 1:
+                while self._merge_once(s, wt, vt):
+                    pass
+
+    def _merge_once(self, s: int, wt: float, vt: float) -> bool:
+        """Make the best paying merge of stop ``s``'s pieces; False when there is none."""
+        st = self.state
         units = st.pool.units
-        for s in range(len(st.pool.stops)):
-            holders = [j for j in self.free if s in st.stop_leads[j]]
-            if len(holders) < 2:
-                continue
+        holders = [j for j in self.free if s in st.stop_leads[j]]
+        if len(holders) > 1:
             best: tuple[float, tuple[int, ...]] = (-_EPS, ())
             for a in holders:
                 pieces = self._by_stop(a).get(s, [])
@@ -358,6 +370,8 @@ class Search:
                         best = (delta, tuple(x for m in moves for x in m))
             if best[1]:
                 self._apply_all(best[1])
+                return True
+        return False
 
     def _apply_all(self, move: tuple[int, ...]) -> None:
         for k in range(0, len(move), 4):
@@ -406,5 +420,6 @@ def local_search(
     """Improve ``state`` in place; return the number of moves made."""
     search = Search(state, costs)
     search.run(out_of_time, max_sweeps)
+    search.merge_split_buildings(*search.targets())  # always, even when the time is up
     state.refresh(sorted(search.changed))
     return search.moves
