@@ -159,12 +159,21 @@ def run(
         "value spread": f"{m.value_spread:.1%}",
         "buildings split": f"{m.buildings_split} ({forced} capacity)",
         "moved": f"{m.leads_moved:,}",
+        "km / rep": f"{m.total_km / n_reps:.1f}",
+        "overlap": f"{_overlap_share(doc):.0%}",
         "unassigned": str(m.leads_unassigned),
         "short": str(m.shortfall_leads),
         "moves": f"{m.search_moves:,}",
         "seconds": f"{seconds:.1f}",
         "every lead once": "yes" if ok else "NO",
     }
+
+
+def _overlap_share(doc: dict[str, Any]) -> float:
+    """Pairwise overlap area of the territories over their total area."""
+    area = sum(f["properties"]["area_km2"] for f in doc["territories"]["features"])
+    shared = sum(o["km2"] for o in doc["metrics"]["overlap_km2"])
+    return shared / area if area else 0.0
 
 
 def _pinned_reps(request: dict[str, Any], doc: dict[str, Any]) -> int:
