@@ -393,7 +393,7 @@ class Search:
                 group = [a, *self.neighbours(a)]
                 for _ in range(_MOVES_PER_REP):
                     gain, move = self.best_move(group, wt, vt)
-                    if self.out_of_band(a, wt, vt) and len(group) > 1:
+                    if not move and self.out_of_band(a, wt, vt) and len(group) > 1:
                         swap_gain, swap = self.best_swap(a, group, wt, vt)
                         if swap_gain < gain:
                             gain, move = swap_gain, swap
