@@ -5,8 +5,10 @@ reps, and swap pieces between them, whenever that lowers the objective of
 Every move is priced exactly on the rep totals and incrementally on the tours (the
 cheapest insertion of a new stop, the saving of a stop left); tours are rebuilt exactly
 (nearest neighbour + 2-opt) once the search ends. Moves never break ``max_leads``, never
-push a rep further below its lower bound, never give a unit to an excluded rep and never
-split a piece, so buildings only come apart where the seed had to split them.
+push a rep further below its lower bound and never give a unit to an excluded rep. A rep's
+pieces of a building move together, part of a piece moves only into a building its new rep
+already visits, and a move that adds a rep to a building pays a split, which costs more than
+any gain in balance; the merge pass undoes every split that no bound forces.
 """
 
 from __future__ import annotations
@@ -131,10 +133,6 @@ class Search:
             cost = self.rep_cost(j, self.effort[j] + self.travel[j], self.value[j], wt, vt)
             hit = self._now[j] = (key, cost)
         return hit[1]
-
-    def _centre(self, j: int) -> Array:
-        out: Array = self._centres[j]
-        return out
 
     def _centre_of(self, j: int) -> Array:
         base: Array = self.state.pool.base_xy[j]
