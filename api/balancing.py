@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from geojson_pydantic import Feature, FeatureCollection, Polygon
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from api.schemas import BuildingIn, Id, InputError, LatLonIn, _Strict, json_path
+from api.schemas import BuildingIn, Id, InputError, LatLonIn, _or, _Strict, json_path
 from geo import CRS
 from planner import (
     DEFAULT_EFFORT_MIN,
@@ -201,10 +201,6 @@ def parse_balance_request(data: Any) -> BalanceProblem:
         return _to_domain(m)
     except ProblemError as err:
         raise InputError([{"field": err.field, "message": err.message}]) from None
-
-
-def _or(value: Any, default: Any) -> Any:
-    return default if value is None else value
 
 
 def _to_domain(m: BalanceRequest) -> BalanceProblem:

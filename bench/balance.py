@@ -35,7 +35,12 @@ def _offset(lat: float, lon: float, north_m: float, east_m: float) -> dict[str, 
 
 
 def synthetic_request(
-    n_leads: int, n_reps: int, *, seed: int = 1, time_limit_s: float = 25.0
+    n_leads: int,
+    n_reps: int,
+    *,
+    seed: int = 1,
+    time_limit_s: float = 25.0,
+    private_share: float = 0.04,
 ) -> dict[str, Any]:
     """A balance request: ``n_leads`` leads among ``n_reps`` reps in a city of ~35 km.
 
@@ -104,11 +109,11 @@ def synthetic_request(
         if rng.random() < 0.2:
             near = rng.choice([r for r in old if r["base"] == near["base"]])
         draw = rng.random()
-        if draw < 0.04:
+        if draw < private_share:
             lead.update(owner=near["id"], status="private")
-        elif draw < 0.09:
+        elif draw < private_share + 0.05:
             lead.update(owner=None, status="reclaimed", previous_owner=near["id"])
-        elif draw < 0.24:
+        elif draw < private_share + 0.20:
             lead.update(owner=None, status="pool")
         else:
             lead.update(owner=near["id"], status="pool")
@@ -124,9 +129,13 @@ def _sq(a: dict[str, float], b: dict[str, float]) -> float:
     return (a["lat"] - b["lat"]) ** 2 + ((a["lon"] - b["lon"]) * 0.77) ** 2
 
 
-def run(n_leads: int, n_reps: int, seed: int, time_limit_s: float) -> dict[str, Any]:
+def run(
+    n_leads: int, n_reps: int, seed: int, time_limit_s: float, private_share: float
+) -> dict[str, Any]:
     """Balance one generated pool; return the table row's figures."""
-    request = synthetic_request(n_leads, n_reps, seed=seed, time_limit_s=time_limit_s)
+    request = synthetic_request(
+        n_leads, n_reps, seed=seed, time_limit_s=time_limit_s, private_share=private_share
+    )
     started = time.monotonic()
     problem = parse_balance_request(request)
     result = balance(problem, clock=time.monotonic)
@@ -137,9 +146,12 @@ def run(n_leads: int, n_reps: int, seed: int, time_limit_s: float) -> dict[str, 
     every = {lead["id"] for lead in request["leads"]}
     ok = assigned.isdisjoint(unassigned) and assigned | unassigned == every
     m = result.metrics
+    pinned = _pinned_reps(request, doc)
     forced = sum(s.reason == "capacity" for s in m.splits)
     return {
         "size": f"{n_leads:,} / {n_reps}",
+        "private": f"{private_share:.0%}",
+        "pinned reps": str(pinned),
         "workload max/mean": f"{m.workload_max_over_mean:.3f}",
         "workload min/mean": f"{m.workload_min_over_mean:.3f}",
         "value max/mean": f"{m.value_max_over_mean:.3f}",
@@ -147,6 +159,8 @@ def run(n_leads: int, n_reps: int, seed: int, time_limit_s: float) -> dict[str, 
         "value spread": f"{m.value_spread:.1%}",
         "buildings split": f"{m.buildings_split} ({forced} capacity)",
         "moved": f"{m.leads_moved:,}",
+        "km / rep": f"{m.total_km / n_reps:.1f}",
+        "overlap": f"{_overlap_share(doc):.0%}",
         "unassigned": str(m.leads_unassigned),
         "short": str(m.shortfall_leads),
         "moves": f"{m.search_moves:,}",
@@ -155,18 +169,46 @@ def run(n_leads: int, n_reps: int, seed: int, time_limit_s: float) -> dict[str, 
     }
 
 
+def _overlap_share(doc: dict[str, Any]) -> float:
+    """Pairwise overlap area of the territories over their total area."""
+    area = sum(f["properties"]["area_km2"] for f in doc["territories"]["features"])
+    shared = sum(o["km2"] for o in doc["metrics"]["overlap_km2"])
+    return shared / area if area else 0.0
+
+
+def _pinned_reps(request: dict[str, Any], doc: dict[str, Any]) -> int:
+    """Reps above 1.05 x mean workload whose every building holds their own private lead:
+    only splitting buildings (which the rules forbid for balance) could lighten them."""
+    reps = [r for r in doc["reps"] if r["takes_pool"]]
+    mean = sum(r["workload_minutes"] for r in reps) / max(1, len(reps))
+    private = {(x["owner"], x["building_id"]) for x in request["leads"] if x["status"] == "private"}
+    building = {x["id"]: x["building_id"] for x in request["leads"]}
+    count = 0
+    for r in reps:
+        held = {building[i] for i in r["lead_ids"]}
+        if r["workload_minutes"] > 1.05 * mean and all(
+            b is not None and (r["rep_id"], b) in private for b in held
+        ):
+            count += 1
+    return count
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=["2000:40", "20000:400"])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--time-limit", type=float, default=25.0)
+    parser.add_argument(
+        "--private", type=float, nargs="+", default=[0.04, 0.0], help="Shares of private leads"
+    )
     args = parser.parse_args(argv)
     console = Console(width=200)
     rows = []
     for size in args.sizes:
         n_leads, n_reps = (int(v) for v in size.split(":"))
-        with console.status(f"balancing {n_leads:,} leads among {n_reps} reps…"):
-            rows.append(run(n_leads, n_reps, args.seed, args.time_limit))
+        for share in args.private:
+            with console.status(f"balancing {n_leads:,} leads among {n_reps} reps…"):
+                rows.append(run(n_leads, n_reps, args.seed, args.time_limit, share))
     table = Table(title=f"territory balancing (seed {args.seed}, limit {args.time_limit:g} s)")
     for name in rows[0]:
         table.add_column(name, justify="left" if name == "size" else "right")

@@ -28,7 +28,7 @@ class FlowInput:
     lower: list[int]
     upper: list[int]
     lower_bonus: int  # per lead up to a rep's lower bound (pushes every rep to its min)
-    step_cost: int  # the k-th lead above a rep's lower bound costs k * step_cost
+    step_cost: int  # the k-th lead above a rep's lower bound costs about k * step_cost
     unassigned_cost: int
 
 
@@ -59,11 +59,12 @@ def solve_flow(data: FlowInput) -> tuple[list[Pieces], list[int]]:
         if extra <= 0:
             continue
         block = -(-extra // _MAX_STEPS)
-        k, left = 0, extra
+        count, left = data.lower[j], extra
         while left > 0:
-            k += 1
             take = min(block, left)
-            arc(n + j, sink, take, k * block * data.step_cost)
+            middle = count - data.lower[j] + (take + 1) / 2
+            arc(n + j, sink, take, round(middle * data.step_cost))
+            count += take
             left -= take
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(

@@ -1,5 +1,5 @@
-"""Last steps on the working assignment: place leftover leads wherever an eligible rep still
-has room, merge building pieces that no bound keeps apart, and turn pieces into leads."""
+"""Steps around the search: place leftover leads wherever an eligible rep still has room,
+turn pieces into leads, and say why a lead stays unassigned."""
 
 from __future__ import annotations
 
@@ -37,52 +37,6 @@ def place_leftovers(state: State) -> None:
                 state.refresh([j])
             if not state.unassigned[u]:
                 break
-
-
-def merge_pieces(state: State) -> None:
-    """Move a building's smaller pieces to its largest holder when both stay in bounds."""
-    pool = state.pool
-    by_stop: dict[int, list[int]] = {}
-    for u, unit in enumerate(pool.units):
-        by_stop.setdefault(unit.stop, []).append(u)
-    for s, units in by_stop.items():
-        holders: dict[int, int] = dict(pool.stops[s].private)
-        for u in units:
-            for j, k in state.pieces[u].items():
-                holders[j] = holders.get(j, 0) + k
-        if len(holders) < 2:
-            continue
-        for keeper in sorted(holders, key=lambda j: (-holders[j], j)):
-            if _merge_into(state, units, keeper):
-                break
-
-
-def _merge_into(state: State, units: list[int], keeper: int) -> bool:
-    pool = state.pool
-    moving = {j for u in units for j in state.pieces[u] if j != keeper}
-    moves = [(u, j, k) for u in units for j, k in state.pieces[u].items() if j != keeper]
-    if not moves or any(keeper in pool.units[u].excluded for u, _, _ in moves):
-        return False
-    if any(j in pool.stops[pool.units[units[0]].stop].private for j in moving):
-        return False  # another rep keeps private leads here: the split stays
-    total = sum(k for _, _, k in moves)
-    if state.pool_count(keeper) + total > pool.upper[keeper]:
-        return False
-    givers: dict[int, int] = {}
-    for _, j, k in moves:
-        givers[j] = givers.get(j, 0) + k
-    if any(state.pool_count(j) - k < pool.lower[j] for j, k in givers.items()):
-        return False
-    cap = pool.problem.reps[keeper].capacity_min
-    effort = sum(k * pool.units[u].effort_min / pool.units[u].size for u, _, k in moves)
-    if cap is not None and state.workload(keeper) + effort > cap:
-        return False
-    for u, _, _ in moves:
-        piece = dict(state.pieces[u])
-        gained = sum(k for j, k in piece.items() if j != keeper)
-        state.set_pieces(u, {keeper: piece.get(keeper, 0) + gained})
-    state.refresh({keeper, *givers})
-    return True
 
 
 def realise(state: State) -> tuple[list[int | None], list[UnassignedLead]]:

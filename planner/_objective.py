@@ -30,7 +30,7 @@ class Costs:
     value_out: float = 20.0  # per point outside the band
     new_value_short: float = 20.0  # per point a new rep is below the band (on top)
     travel: float = 1.0  # per tour minute
-    star: float = 3.0  # per lead-km from the territory centre
+    star: float = 20.0  # per lead-km from the territory centre
     churn: float = 40.0  # per lead taken from its owner
 
 
@@ -43,7 +43,7 @@ def costs_for(w: BalanceWeights) -> Costs:
         value_out=20.0 * w.value,
         new_value_short=20.0 * w.value,
         travel=1.0 * w.compactness,
-        star=3.0 * w.compactness,
+        star=20.0 * w.compactness,
         churn=40.0 * w.churn,
     )
 

@@ -67,7 +67,7 @@ def building_splits(pool: Pool, owner_of: list[int | None]) -> list[BuildingSpli
         owners = private.get(b, set())
         if len(owners) >= 2:
             reason = "private_owners"
-        elif owners and owners <= reclaimed_from[b]:
+        elif reclaimed_from[b] & reps:  # a holder may not take a lead reclaimed from it
             reason = "reclaimed"
         else:
             reason = "capacity"

@@ -5,8 +5,10 @@ reps, and swap pieces between them, whenever that lowers the objective of
 Every move is priced exactly on the rep totals and incrementally on the tours (the
 cheapest insertion of a new stop, the saving of a stop left); tours are rebuilt exactly
 (nearest neighbour + 2-opt) once the search ends. Moves never break ``max_leads``, never
-push a rep further below its lower bound, never give a unit to an excluded rep and never
-split a piece, so buildings only come apart where the seed had to split them.
+push a rep further below its lower bound and never give a unit to an excluded rep. A rep's
+pieces of a building move together, part of a piece moves only into a building its new rep
+already visits, and a move that adds a rep to a building pays a split, which costs more than
+any gain in balance; the merge pass undoes every split that no bound forces.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ NEIGHBOURS = 7
 _NEAR = 5  # a piece may move to the reps of the group nearest to it (or sharing its stop)
 _EPS = 1e-6
 _MOVES_PER_REP = 4
+_SWAP_NEIGHBOURS = 3
 
 
 class Search:
@@ -57,22 +60,27 @@ class Search:
         self._rem: list[dict[int, float]] = [{} for _ in range(n)]
         self._centres = np.array([self._centre_of(j) for j in range(n)]).reshape(-1, 2)
         self._effort_per = [u.effort_min / u.size for u in pool.units]
+        self._is_new = [r.is_new for r in pool.problem.reps]
+        self._capacity = [r.capacity_min for r in pool.problem.reps]
+        self._now: dict[int, tuple[tuple[float, float], float]] = {}
+        self.width = NEIGHBOURS
+        self.swap_width = _SWAP_NEIGHBOURS
         self._value_per = [u.value / u.size for u in pool.units]
+        self._xy = [(float(x), float(y)) for x, y in pool.stop_xy]
+        self._base = [(float(x), float(y)) for x, y in pool.base_xy]
+        self._ct = [(float(x), float(y)) for x, y in self._centres]
 
     # -- pricing --------------------------------------------------------------------------
-    def leg(self, j: int, d_m: Array) -> Array:
-        """Off-peak minutes of legs of ``d_m`` metres for rep ``j`` (the built-in model)."""
-        km = d_m / 1000.0
-        s, w = self._speeds[j], self._walk
-        ride = s.access_min + km * s.circuity / s.offpeak_kmh * 60.0
-        walk = w.access_min + km * w.circuity / w.offpeak_kmh * 60.0
-        out: Array = np.where(d_m < self._walk_below_m, walk, ride)
-        return np.where(d_m < 1.0, 0.0, out)
+    def leg(self, j: int, d_m: float) -> float:
+        """Off-peak minutes of a leg of ``d_m`` metres for rep ``j`` (the built-in model)."""
+        if d_m < 1.0:
+            return 0.0
+        m = self._walk if d_m < self._walk_below_m else self._speeds[j]
+        return m.access_min + d_m / 1000.0 * m.circuity / m.offpeak_kmh * 60.0
 
-    def _path(self, j: int) -> Array:
-        pool = self.state.pool
-        base = pool.base_xy[j][None, :]
-        return np.vstack([base, pool.stop_xy[self.order[j]], base])
+    def _path(self, j: int) -> list[tuple[float, float]]:
+        base = self._base[j]
+        return [base, *(self._xy[s] for s in self.order[j]), base]
 
     def insertion(self, j: int, s: int) -> tuple[float, int]:
         """Minutes stop ``s`` adds to ``j``'s tour at its cheapest place, and the place."""
@@ -83,12 +91,14 @@ class Search:
 
     def _insertion(self, j: int, s: int) -> tuple[float, int]:
         path = self._path(j)
-        xy = self.state.pool.stop_xy[s]
-        to_s = self.leg(j, np.linalg.norm(path - xy, axis=1))
-        direct = self.leg(j, np.linalg.norm(path[1:] - path[:-1], axis=1))
-        cost = to_s[:-1] + to_s[1:] - direct
-        k = int(np.argmin(cost))
-        return float(cost[k]), k
+        xy = self._xy[s]
+        to_s = [self.leg(j, math.dist(p, xy)) for p in path]
+        best, place = math.inf, 0
+        for k in range(len(path) - 1):
+            cost = to_s[k] + to_s[k + 1] - self.leg(j, math.dist(path[k], path[k + 1]))
+            if cost < best:
+                best, place = cost, k
+        return best, place
 
     def removal(self, j: int, s: int) -> float:
         """Minutes that leaving stop ``s`` saves ``j``'s tour."""
@@ -101,24 +111,28 @@ class Search:
         path = self._path(j)
         k = self.order[j].index(s) + 1
         a, here, b = path[k - 1], path[k], path[k + 1]
-        d = np.array([np.linalg.norm(a - here), np.linalg.norm(here - b), np.linalg.norm(a - b)])
-        m = self.leg(j, d)
-        return float(m[0] + m[1] - m[2])
+        leg = self.leg
+        return leg(j, math.dist(a, here)) + leg(j, math.dist(here, b)) - leg(j, math.dist(a, b))
 
     def rep_cost(self, j: int, workload: float, value: float, wt: float, vt: float) -> float:
         c = self.costs
         out = banded(workload, wt, WORKLOAD_BAND * wt, c.workload_in, c.workload_out)
         out += banded(value, vt, VALUE_BAND * vt, c.value_in, c.value_out)
-        rep = self.state.pool.problem.reps[j]
-        if rep.is_new:
+        if self._is_new[j]:
             out += c.new_value_short * max(0.0, (1 - VALUE_BAND) * vt - value)
-        if rep.capacity_min is not None:
-            out += c.over_capacity * max(0.0, workload - rep.capacity_min)
+        cap = self._capacity[j]
+        if cap is not None:
+            out += c.over_capacity * max(0.0, workload - cap)
         return out
 
-    def _centre(self, j: int) -> Array:
-        out: Array = self._centres[j]
-        return out
+    def _cost_now(self, j: int, wt: float, vt: float) -> float:
+        """``rep_cost`` of rep ``j`` as it stands (cached until ``j`` or the targets change)."""
+        key = (wt, vt)
+        hit = self._now.get(j)
+        if hit is None or hit[0] != key:
+            cost = self.rep_cost(j, self.effort[j] + self.travel[j], self.value[j], wt, vt)
+            hit = self._now[j] = (key, cost)
+        return hit[1]
 
     def _centre_of(self, j: int) -> Array:
         base: Array = self.state.pool.base_xy[j]
@@ -153,8 +167,8 @@ class Search:
             pa, pb = st.pieces[u].get(a, 0), st.pieces[u].get(b, 0)
             own_a, own_b = unit.own.get(a, 0), unit.own.get(b, 0)
             kept = (min(own_b, pb + k) - min(own_b, pb)) - (min(own_a, pa) - min(own_a, pa - k))
-            xy = pool.stop_xy[s]
-            star = math.dist(xy, self._centres[b]) - math.dist(xy, self._centres[a])
+            xy = self._xy[s]
+            star = math.dist(xy, self._ct[b]) - math.dist(xy, self._ct[a])
             total += c.star * k * star / 1000.0 - c.churn * kept
             effort, value = k * self._effort_per[u], k * self._value_per[u]
             d_work[a] -= effort
@@ -173,9 +187,8 @@ class Search:
                 total += c.travel * added + c.piece
         for j, dw in d_work.items():
             w0 = self.effort[j] + self.travel[j]
-            v0 = self.value[j]
-            total += self.rep_cost(j, w0 + dw, v0 + d_value[j], wt, vt)
-            total -= self.rep_cost(j, w0, v0, wt, vt)
+            total += self.rep_cost(j, w0 + dw, self.value[j] + d_value[j], wt, vt)
+            total -= self._cost_now(j, wt, vt)
         return total
 
     # -- applying -------------------------------------------------------------------------
@@ -205,8 +218,10 @@ class Search:
             self.sum_xy[j] += sign * k * xy
             self.leads_here[j] += sign * k
             self._centres[j] = self._centre_of(j)
+            self._ct[j] = (float(self._centres[j][0]), float(self._centres[j][1]))
             self._ins[j].clear()
             self._rem[j].clear()
+            self._now.pop(j, None)
         self.changed |= {a, b}
         self.moves += 1
 
@@ -244,7 +259,7 @@ class Search:
         if not others:
             return []
         d = np.linalg.norm(self._centres[others] - self._centres[a], axis=1)
-        return [others[k] for k in np.argsort(d, kind="stable")[:NEIGHBOURS]]
+        return [others[k] for k in np.argsort(d, kind="stable")[: self.width]]
 
     def _by_stop(self, p: int) -> dict[int, list[tuple[int, int]]]:
         """Rep ``p``'s pieces grouped by stop: ``{stop: [(unit, leads), ...]}``."""
@@ -255,19 +270,20 @@ class Search:
         return out
 
     def best_move(self, group: list[int], wt: float, vt: float) -> tuple[float, tuple[int, ...]]:
-        """The best move between reps of ``group``: everything a rep holds in a building (the
-        pieces its new rep may take), or, into a building its new rep already visits, part
-        of one piece."""
+        """The best move between ``group[0]`` and the other reps of ``group``, either way:
+        everything a rep holds in a building (the pieces its new rep may take), or, into a
+        building its new rep already visits, part of one piece."""
         st = self.state
         units = st.pool.units
-        stop_xy = st.pool.stop_xy
         best: tuple[float, tuple[int, ...]] = (-_EPS, ())
-        centres = self._centres[group]
+        centres = [self._ct[j] for j in group]
+        focus = group[0]
         for p in group:
             for s, pieces in self._by_stop(p).items():
-                d = np.linalg.norm(centres - stop_xy[s], axis=1)
-                near = {group[i] for i in np.argsort(d, kind="stable")[:_NEAR]}
-                for q in group:
+                xy = self._xy[s]
+                ranked = sorted(range(len(group)), key=lambda i: math.dist(centres[i], xy))
+                near = {group[i] for i in ranked[:_NEAR]}
+                for q in group if p == focus else (focus,):
                     shares = s in st.stop_leads[q]
                     if q == p or (q not in near and not shares):
                         continue
@@ -295,15 +311,19 @@ class Search:
         st = self.state
         units = st.pool.units
         best: tuple[float, tuple[int, ...]] = (-_EPS, ())
-        for q in group:
-            if q == a:
-                continue
+        heavy = self.effort[a] + self.travel[a] > wt
+        rich = self.value[a] > vt
+        for q in group[1 : 1 + self.swap_width]:
             for u, k in st.held[a].items():
                 if q in units[u].excluded:
                     continue
                 for w, m in st.held[q].items():
                     if a in units[w].excluded or units[w].stop == units[u].stop:
                         continue
+                    lighter = k * self._effort_per[u] > m * self._effort_per[w]
+                    poorer = k * self._value_per[u] > m * self._value_per[w]
+                    if lighter != heavy and poorer != rich:
+                        continue  # helps neither band
                     d = self._delta([(u, a, q, k), (w, q, a, m)], wt, vt)
                     if d < best[0]:
                         best = (d, (u, a, q, k, w, q, a, m))
@@ -321,11 +341,21 @@ class Search:
         """Give everything a rep holds in a split building to another rep already there,
         when that pays (it does unless a bound or a band stands in the way)."""
         st = self.state
+        holders_of: dict[int, list[int]] = {}
+        for j in self.free:
+            for s in st.stop_leads[j]:
+                holders_of.setdefault(s, []).append(j)
+        for s, first in holders_of.items():
+            if len(first) > 1:
+                while self._merge_once(s, wt, vt):
+                    pass
+
+    def _merge_once(self, s: int, wt: float, vt: float) -> bool:
+        """Make the best paying merge of stop ``s``'s pieces; False when there is none."""
+        st = self.state
         units = st.pool.units
-        for s in range(len(st.pool.stops)):
-            holders = [j for j in self.free if s in st.stop_leads[j]]
-            if len(holders) < 2:
-                continue
+        holders = [j for j in self.free if s in st.stop_leads[j]]
+        if len(holders) > 1:
             best: tuple[float, tuple[int, ...]] = (-_EPS, ())
             for a in holders:
                 pieces = self._by_stop(a).get(s, [])
@@ -338,23 +368,30 @@ class Search:
                         best = (delta, tuple(x for m in moves for x in m))
             if best[1]:
                 self._apply_all(best[1])
+                return True
+        return False
 
     def _apply_all(self, move: tuple[int, ...]) -> None:
         for k in range(0, len(move), 4):
             self.apply(*move[k : k + 4])
 
     def run(self, out_of_time: Callable[[], bool], max_sweeps: int) -> None:
-        for _ in range(max_sweeps):
+        """Sweep the team, worst rep first, until a sweep changes nothing; then, while some
+        rep is outside a band, widen the neighbourhoods (doubling) and sweep those reps."""
+        widened = False
+        for _ in range(2 * max_sweeps):
             wt, vt = self.targets()
             before = self.moves
             self.merge_split_buildings(wt, vt)
             for a in sorted(self.free, key=lambda j: (-self.badness(j, wt, vt), j)):
                 if out_of_time():
                     return
+                if widened and not self.out_of_band(a, wt, vt):
+                    continue
                 group = [a, *self.neighbours(a)]
                 for _ in range(_MOVES_PER_REP):
                     gain, move = self.best_move(group, wt, vt)
-                    if self.out_of_band(a, wt, vt) and len(group) > 1:
+                    if not move and self.out_of_band(a, wt, vt) and len(group) > 1:
                         swap_gain, swap = self.best_swap(a, group, wt, vt)
                         if swap_gain < gain:
                             gain, move = swap_gain, swap
@@ -362,7 +399,12 @@ class Search:
                         break
                     self._apply_all(move)
             if self.moves == before:
-                return
+                stuck = any(self.out_of_band(j, wt, vt) for j in self.free)
+                if not stuck or self.width >= len(self.free) - 1:
+                    return
+                self.width = min(2 * self.width, len(self.free) - 1)
+                self.swap_width = min(2 * self.swap_width, self.width)
+                widened = True
 
 
 def objective(state: State, costs: Costs) -> float:
@@ -376,5 +418,6 @@ def local_search(
     """Improve ``state`` in place; return the number of moves made."""
     search = Search(state, costs)
     search.run(out_of_time, max_sweeps)
+    search.merge_split_buildings(*search.targets())  # always, even when the time is up
     state.refresh(sorted(search.changed))
     return search.moves

@@ -21,10 +21,11 @@ CANDIDATES = 12  # nearest reps by centre a unit may go to in the flow
 _BASE_CANDIDATES = 2  # plus the nearest reps by base
 _SAME_CENTRE_M = 150.0
 _ROUNDS = 3
-# Flow costs per lead: 100 per km from the centre, 30 per km from the base, 300 per lead
-# taken from its owner, 500 kept off a building its rep already has private leads in.
+# Flow costs per lead: 100 per km from the centre, 10 per km from the base, 300 per lead
+# taken from its owner, 500 kept off a building its rep already has private leads in; the
+# k-th lead above a rep's lower bound costs 2000 k more (counts even out first).
 _STAR_PER_KM, _BASE_PER_KM, _CHURN, _WHOLE_BUILDING = 100, 10, 300, 500
-_STEP, _LOWER_BONUS, _UNASSIGNED = 200, 10**7, 10**9
+_STEP, _LOWER_BONUS, _UNASSIGNED = 2000, 10**7, 10**9
 
 
 def nearest(points: Array, centres: Array, k: int) -> npt.NDArray[np.intp]:
@@ -110,7 +111,10 @@ def seed(pool: Pool, weights: BalanceWeights) -> tuple[list[Pieces], list[int]]:
 
 
 def _flow_input(
-    pool: Pool, centres: Array, weights: BalanceWeights, churn: float | None = None
+    pool: Pool,
+    centres: Array,
+    weights: BalanceWeights,
+    churn: float | None = None,
 ) -> FlowInput:
     churn_cost = weights.churn * _CHURN if churn is None else churn
     takers = np.array([j for j in range(pool.n_reps) if pool.takes_pool[j]], dtype=np.intp)

@@ -1,9 +1,5 @@
 """Quick tours for the workload estimate: from the base through every stop and back,
-built nearest-neighbour first and improved by 2-opt on off-peak travel minutes.
-
-Also the marginal costs the balancer linearises around the current tours: the minutes a
-stop adds when inserted at its cheapest place, and the minutes its removal saves.
-"""
+built nearest-neighbour first and improved by 2-opt on off-peak travel minutes."""
 
 from __future__ import annotations
 
@@ -61,24 +57,6 @@ def solve_tour(m: Matrix) -> tuple[int, ...]:
                     pa1 = path[a + 1]
                     improved = True
     return tuple(path[1:-1])
-
-
-def insertion_minutes(m: Matrix, order: Sequence[int], node: int) -> float:
-    """Minutes that inserting ``node`` at its cheapest place adds to the tour."""
-    path = [0, *order, 0]
-    if len(path) == 2:
-        return float(m[0, node] + m[node, 0])
-    return float(
-        min(m[a, node] + m[node, b] - m[a, b] for a, b in zip(path, path[1:], strict=False))
-    )
-
-
-def removal_minutes(m: Matrix, order: Sequence[int], node: int) -> float:
-    """Minutes that taking ``node`` out of the tour saves (its neighbours joined directly)."""
-    path = [0, *order, 0]
-    k = path.index(node, 1)
-    a, b = path[k - 1], path[k + 1]
-    return float(m[a, node] + m[node, b] - m[a, b])
 
 
 def rep_tour(model: TravelModel, base: LatLon, stops: Sequence[LatLon], mode: str) -> Tour:

@@ -1,7 +1,7 @@
 """Territory balancing: split a branch's lead pool among its reps, fairly and compactly.
 
 The pipeline is pure: pool (stops, units, bounds) → seeding min-cost flow (OR-Tools) →
-leftovers and building merges → local search of moves and swaps between neighbouring
+leftovers → local search of moves and swaps between neighbouring
 reps → leads → figures. Two starting points are priced, and the cheaper one searched: the
 flow's fresh split, and (when most leads have an owner) today's owners kept wherever the
 bounds allow. The clock that enforces the
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from geo import TravelModel
-from planner._finish import merge_pieces, moved_leads, place_leftovers, realise
+from planner._finish import moved_leads, place_leftovers, realise
 from planner._objective import costs_for
 from planner._pool import build_pool
 from planner._report import building_splits, metrics, rep_loads, territories
@@ -25,7 +25,7 @@ from planner.allocation import Allocation
 from planner.territory import BalanceProblem
 
 MAX_PASSES = 8
-"""Local-search sweeps over the team at most (each sweep visits every rep once)."""
+"""Local-search sweeps over the team (each visits every rep once), as many again widened."""
 _REPORT_SHARE = 0.85  # of the time limit for the search; the rest for figures and shapes
 
 
@@ -75,7 +75,6 @@ def balance(
     for pieces in starts:
         state = State(pool, model, pieces, list(left))
         place_leftovers(state)
-        merge_pieces(state)
         candidates.append((objective(state, costs), len(candidates), state))
     state = min(candidates, key=lambda c: (c[0], c[1]))[2]
     moves = local_search(state, costs, out_of_time, max_passes)

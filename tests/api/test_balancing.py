@@ -10,11 +10,13 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shapely.geometry import Point, shape
 from typer.testing import CliRunner
 
 from api.balancing import BalanceRequest, BalanceResponse, balance_document
 from api.cli import app
 from api.schemas import InputError
+from geo import LatLon, gcj02_to_wgs84
 
 runner = CliRunner()
 
@@ -171,3 +173,16 @@ def test_the_cli_exits_2_on_a_file_that_is_not_json(tmp_path: Path) -> None:
     path.write_text("{nope")
     result = runner.invoke(app, ["balance", str(path)])
     assert result.exit_code == 2 and "not JSON" in result.output
+
+
+def test_locations_in_gcj02_come_out_as_wgs84_territories() -> None:
+    doc = request()
+    doc["crs"] = "gcj02"
+    out = balance_document(doc)
+    where = {x["id"]: x["location"] for x in doc["leads"]}
+    for feature in out["territories"]["features"]:
+        polygon = shape(feature["geometry"])
+        rep = next(r for r in out["reps"] if r["rep_id"] == feature["properties"]["rep_id"])
+        for lead_id in rep["lead_ids"]:
+            w = gcj02_to_wgs84(LatLon(where[lead_id]["lat"], where[lead_id]["lon"]))
+            assert polygon.covers(Point(w.lon, w.lat))

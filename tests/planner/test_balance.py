@@ -78,8 +78,8 @@ def test_every_hard_rule_holds_on_random_branches(p: BalanceProblem) -> None:
 
 
 @PROPERTY
-@given(problems(statuses=("pool",), bounds=(0, 30)), st.data())
-def test_every_rep_ends_within_its_bounds_when_supply_allows(p: BalanceProblem, data) -> None:
+@given(problems(statuses=("pool",), bounds=(0, 30)))
+def test_every_rep_ends_within_its_bounds_when_supply_allows(p: BalanceProblem) -> None:
     supply = len(p.leads)
     need = sum(r.min_leads for r in p.reps)
     room = sum(r.max_leads for r in p.reps)
@@ -100,13 +100,14 @@ def test_a_shortfall_is_spread_evenly_and_reported(n_reps: int, minimum: int, n:
     leads = [lead(f"L{i}", (i % 7) * 0.5, (i % 5) * 0.5, value=i % 100) for i in range(n)]
     if n >= n_reps * minimum:
         return
-    a = balance(problem(reps, leads))
-    check_rules(p := problem(reps, leads), a)
+    p = problem(reps, leads)
+    a = balance(p)
+    check_rules(p, a)
     assert not a.unassigned
     short = [r.shortfall for r in a.reps]
     assert max(short) - min(short) <= 1
     assert sum(short) == n_reps * minimum - n == a.metrics.shortfall_leads
-    assert a.metrics.reps_below_min == sum(1 for s in short if s) and p
+    assert a.metrics.reps_below_min == sum(1 for s in short if s)
 
 
 @PROPERTY
@@ -301,3 +302,17 @@ def test_the_same_problem_always_gives_the_same_answer(demo_problem, demo_answer
         **demo_answer.to_dict(),
         "metrics": {**demo_answer.to_dict()["metrics"], "seconds": 0.0},
     }
+
+
+def test_a_rep_with_a_capacity_takes_no_more_than_its_minutes_allow() -> None:
+    reps = [
+        rep("short_day", 0, 0, min_leads=0, capacity_min=150.0),
+        rep("full_day", 2, 2, min_leads=0),
+    ]
+    leads = [lead(f"L{i}", 0.05 * i, 0.0, effort_min=30.0, value=40) for i in range(12)]
+    p = problem(reps, leads)
+    a = balance(p)
+    check_rules(p, a)
+    load = {r.rep_id: r for r in a.reps}
+    assert load["short_day"].workload_minutes <= 150.0
+    assert a.metrics.reps_over_capacity == 0 and not a.unassigned
