@@ -10,50 +10,21 @@ import pytest
 
 from api.branch import parse_branch, problem_document, with_options
 from api.schemas import parse_day_problem
-from planner import DEFAULT_SETUP, DayPlan, DayProblem, SolveSettings, solve
+from planner import DEFAULT_SETUP, SolveSettings, solve
 from planner.batch import (
     BATCH_SETTINGS,
     Branch,
-    RepFailure,
     RepOutcome,
-    RunReport,
     day_problem,
     plan_id_for,
     run_branch,
 )
 from planner.demo import make_branch
 from tests.conftest import assert_plan_valid
+from tests.planner.memory_store import MemoryRunStore
 
 QUICK = SolveSettings(setup=DEFAULT_SETUP.deterministic(3_000))
 """A small work limit: repeatable plans in well under a second each."""
-
-
-class MemoryRunStore:
-    """The run store protocol on dictionaries (the SQL one is tested in tests/api)."""
-
-    def __init__(self) -> None:
-        self.plans: dict[str, DayPlan] = {}
-        self.problems: dict[str, DayProblem] = {}
-        self.failures: dict[str, RepFailure] = {}
-        self.reports: list[RunReport] = []
-
-    def begin_run(self, run_id: str, branch: Branch) -> None:
-        pass
-
-    def planned_reps(self, run_id: str) -> set[str]:
-        return set(self.plans)
-
-    def save_plan(self, run_id: str, problem: DayProblem, plan: DayPlan) -> None:
-        assert plan.rep_id not in self.plans, f"{plan.rep_id} planned twice"
-        self.plans[plan.rep_id] = plan
-        self.problems[plan.rep_id] = problem
-        self.failures.pop(plan.rep_id, None)
-
-    def save_failure(self, run_id: str, failure: RepFailure) -> None:
-        self.failures[failure.rep_id] = failure
-
-    def finish_run(self, run_id: str, report: RunReport) -> None:
-        self.reports.append(report)
 
 
 @pytest.fixture(scope="module")
