@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from api.bench import bench_app
+from api.cli_run import run as run_command
 from api.schemas import InputError, parse_day_problem
 from api.svg_map import routes_svg
 from planner import DayPlan, PlannerError, SolveSettings, solve
@@ -30,6 +31,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(bench_app, name="bench")
+app.command("run")(run_command)
 err = Console(stderr=True)
 
 

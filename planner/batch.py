@@ -46,6 +46,10 @@ class BatchError(PlannerError, RuntimeError):
     """The run cannot go on at all (its executor broke); reps not yet planned stay pending."""
 
 
+class RunConflictError(PlannerError, ValueError):
+    """A run id is given again with another branch (raised by a store's ``begin_run``)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RepFailure:
     """Why one rep has no plan in a run: ``field`` is the JSON path of bad input, if any."""
@@ -277,7 +281,7 @@ def run_branch(
     BatchError
         If the executor broke (a worker process died, say); the jobs in flight are recorded
         as ``worker_lost`` and every rep not planned stays pending for a later pass.
-    ProblemError
+    RunConflictError
         If the store refuses the run (the id belongs to another branch).
     """
     if max_in_flight < 1:
@@ -394,6 +398,7 @@ __all__ = [
     "PlanJob",
     "RepFailure",
     "RepOutcome",
+    "RunConflictError",
     "RunReport",
     "RunStore",
     "building_index",
