@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -37,17 +38,29 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def warm_up(pause_s: float = 0.0) -> int:
+    """Import the solver in a worker (run once per worker before the first job); its pid."""
+    import planner.batch  # noqa: F401  (OR-Tools and the planner load here, not in job 1)
+
+    time.sleep(pause_s)
+    return os.getpid()
+
+
 @contextmanager
-def local_pool(workers: int | None = None) -> Iterator[Pool]:
+def local_pool(workers: int | None = None, *, warm: bool = True) -> Iterator[Pool]:
     """A process pool of ``workers`` processes (default: one per CPU).
 
     Workers are started with ``spawn``: a fresh interpreter each, so nothing of the parent's
-    threads (a progress bar, an HTTP server, a database pool) is copied into them.
+    threads (a progress bar, an HTTP server, a database pool) is copied into them. With
+    ``warm`` every worker has imported the solver before the pool is handed out.
     """
     n = workers or default_workers()
     if n < 1:
         raise ExecutorError(f"workers must be at least 1, got {n}")
     with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as ex:
+        if warm:  # one pausing task per worker, so that each worker gets one
+            for fut in [ex.submit(warm_up, 0.2) for _ in range(n)]:
+                fut.result()
         yield Pool(ex, f"local process pool, {n} worker{'s' * (n != 1)}", n)
 
 
@@ -67,6 +80,7 @@ def dask_pool(address: str, *, timeout_s: float = 10.0) -> Iterator[Pool]:
     except (OSError, TimeoutError, ValueError) as err:
         raise ExecutorError(f"no Dask scheduler at {address}: {err}") from err
     try:
+        client.run(warm_up)
         threads = sum(w["nthreads"] for w in client.scheduler_info()["workers"].values())
         n = max(1, threads)
         yield Pool(
