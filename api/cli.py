@@ -17,6 +17,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from api.bench import bench_app
+from api.cli_keys import keys_app
+from api.cli_serve import db_app, serve
 from api.cli_run import run as run_command
 from api.schemas import InputError, parse_day_problem
 from api.svg_map import routes_svg
@@ -31,6 +33,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(bench_app, name="bench")
+app.add_typer(keys_app, name="keys")
+app.add_typer(db_app, name="db")
+app.command()(serve)
 app.command("run")(run_command)
 err = Console(stderr=True)
 

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from api.app import create_app
+from api.keys import KeyStore
 from api.schemas import parse_day_problem
+from api.settings import Settings
+from api.solver_pool import SolveTarget, solve_in_worker
 from api.store import PlanStore
 from planner import solve
 from tests.api.databases import database_url
+from tests.api.live import LiveServer
 from tests.conftest import DATA
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -43,7 +51,64 @@ def solved(small_problem_doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
 
 @pytest.fixture(scope="session")
 def small_problem_doc() -> dict[str, Any]:
-    """tests/data/wangjing_small.json, deterministic and quick (0.3 s)."""
+    """tests/data/wangjing_small.json, with a quick 0.3 s time limit."""
     doc = json.loads((DATA / "wangjing_small.json").read_text())
-    doc["options"] = {"time_limit_s": 0.3, "deterministic": True}
+    doc["options"] = {"time_limit_s": 0.3}
     return doc
+
+
+TEST_SETTINGS = {
+    "solver_workers": 2,
+    "default_time_limit_s": 0.3,
+    "max_time_limit_s": 1.0,
+    "max_body_bytes": 300_000,
+}
+
+
+@dataclass
+class Api:
+    """A running server, its store and one API key per role."""
+
+    url: str
+    store: PlanStore
+    keys: dict[str, str]
+    key_ids: dict[str, str]
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[who]}"}
+
+    def client(self, who: str | None = "crm") -> httpx.Client:
+        headers = self.auth(who) if who else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=60)
+
+
+def add_keys(store: PlanStore) -> tuple[dict[str, str], dict[str, str]]:
+    keys = KeyStore(store.engine)
+    made = {
+        "crm": keys.create("crm", name="the CRM"),
+        "manager": keys.create("manager"),
+        "rep": keys.create("rep", rep_id="r17"),
+        "other_rep": keys.create("rep", rep_id="r99"),
+    }
+    return {w: k for w, (_, k) in made.items()}, {w: i for w, (i, _) in made.items()}
+
+
+@contextmanager
+def running_api(
+    url: str, solve_target: SolveTarget = solve_in_worker, **overrides: Any
+) -> Iterator[Api]:
+    """A live server on the database ``url`` with keys for every role."""
+    settings = Settings(database_url=url, **{**TEST_SETTINGS, **overrides})
+    app = create_app(settings, solve_target=solve_target)
+    with LiveServer(app) as server:
+        store: PlanStore = app.state.services.store
+        keys, ids = add_keys(store)
+        yield Api(url=server.url, store=store, keys=keys, key_ids=ids)
+
+
+@pytest.fixture(scope="session")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One server for the session, on a SQLite file."""
+    path = tmp_path_factory.mktemp("api") / "ironroute.db"
+    with running_api(f"sqlite:///{path}") as running:
+        yield running

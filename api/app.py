@@ -1,0 +1,98 @@
+"""The HTTP API the CRM calls: ``create_app(settings)`` builds it (``ironroute serve`` runs it).
+
+Versioned under ``/v1``; OpenAPI at ``/openapi.json``, docs at ``/docs``. Storage is
+migrated and the solver processes started when the app starts (its lifespan).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from api.errors import install_error_handlers
+from api.idempotency import IdempotencyStore
+from api.keys import KeyStore
+from api.limits import BodyLimitMiddleware
+from api.metrics import Metrics, MetricsMiddleware
+from api.routers import health, plans, reps
+from api.services import Services
+from api.settings import Settings, get_settings
+from api.solver_pool import SolverPool, SolveTarget, solve_in_worker
+from api.store import Clock, PlanStore, utc_now
+
+DESCRIPTION = """\
+Route planning for field sales reps: post a day problem, get a feasible day plan.
+
+**Authentication.** Every `/v1` call sends `Authorization: Bearer <key>`; keys are made with
+`ironroute keys create --role crm|manager|rep [--rep-id …]`. `crm` may do everything,
+`manager` may balance territories and read every plan, `rep` reads only its own plans.
+
+**Errors.** Every error answers `{"code", "message", "details"}`; `details` lists
+`{"field", "message"}` with the JSON path of each offending field (`leads[3].windows[0]`).
+
+**Units.** Times in problems are local `HH:MM`; every instant in a plan is ISO 8601 with an
+offset; durations are minutes, distances road kilometres; points are `{"lat", "lon"}` in the
+problem's `crs`, while GeoJSON is `[lon, lat]` in WGS-84.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    solve_target: SolveTarget = solve_in_worker,
+    clock: Clock = utc_now,
+) -> FastAPI:
+    """The ironroute API on ``settings`` (default: from ``IRONROUTE_*`` variables).
+
+    ``solve_target`` is the function the solver processes run (a module-level function);
+    ``clock`` stamps stored rows.
+    """
+    settings = settings or get_settings()
+    store = PlanStore.from_url(settings.database_url, clock=clock)
+    services = Services(
+        settings=settings,
+        store=store,
+        keys=KeyStore(store.engine, clock=clock),
+        idempotency=IdempotencyStore(
+            store.engine,
+            ttl_s=settings.idempotency_ttl_s,
+            stale_after_s=settings.max_time_limit_s + 120,
+            clock=clock,
+        ),
+        pool=SolverPool(
+            settings.solver_workers,
+            max_in_flight=settings.max_queued_solves,
+            target=solve_target,
+        ),
+        metrics=Metrics(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await run_in_threadpool(store.migrate)
+        await run_in_threadpool(services.pool.start)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(services.pool.shutdown)
+            store.dispose()
+
+    app = FastAPI(
+        title="ironroute",
+        version="1",
+        summary="Day routes and territories for B2B field sales teams",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    app.include_router(plans.router)
+    app.include_router(reps.router)
+    app.include_router(health.router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=services.metrics)
+    return app

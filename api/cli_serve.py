@@ -1,0 +1,69 @@
+"""``ironroute serve`` (the HTTP API under uvicorn) and ``ironroute db upgrade``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+from rich.console import Console
+
+from api.settings import Settings
+
+err = Console(stderr=True)
+db_app = typer.Typer(help="The plan database.", no_args_is_help=True)
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL (default: $IRONROUTE_DATABASE_URL, else sqlite:///ironroute.db)",
+        show_default=False,
+    ),
+]
+
+
+def settings_from(**overrides: object) -> Settings:
+    """Settings from the environment with the CLI's options on top (exit 2 if invalid)."""
+    try:
+        base = Settings()
+        return base.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as e:
+        for x in e.errors():
+            err.print(f"[bold red]error:[/] IRONROUTE_{str(x['loc'][0]).upper()}: {x['msg']}")
+        raise typer.Exit(2) from None
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port")] = 8000,
+    database_url: DatabaseUrl = None,
+    solver_workers: Annotated[
+        int | None,
+        typer.Option("--solver-workers", min=1, help="Solver processes (default: the CPUs)"),
+    ] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level")] = "info",
+) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs); the database is created on first start."""
+    from api.app import create_app
+
+    settings = settings_from(database_url=database_url, solver_workers=solver_workers)
+    app = create_app(settings)
+    err.print(
+        f"ironroute API on [bold]http://{host}:{port}[/] (docs: /docs) — database "
+        f"{app.state.services.store.engine.url.render_as_string(hide_password=True)}, "
+        f"{settings.solver_workers} solver processes"
+    )
+    uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="on")
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None) -> None:
+    """Create the database or migrate it to this version's schema."""
+    from api.store import PlanStore
+
+    store = PlanStore.from_url(settings_from(database_url=database_url).database_url)
+    revision = store.migrate()
+    store.dispose()
+    err.print(f"database at revision {revision}")

@@ -1,0 +1,84 @@
+"""The day plan as the HTTP API answers it: pydantic models for the OpenAPI document.
+
+The planner writes the plan document (``DayPlan.to_dict``); these models describe it, field
+by field, with units, for the CRM team's generated clients. A test holds the two together.
+"""
+
+from __future__ import annotations
+
+from datetime import date as Date
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PointOut(_Out):
+    lat: float = Field(description="Latitude in degrees, in the plan's crs")
+    lon: float = Field(description="Longitude in degrees, in the plan's crs")
+
+
+class IssueOut(_Out):
+    code: str = Field(
+        description="appointment_missed, min_visits_unmet, min_effective_unmet (the rules "
+        "that make a shortfall), day_infeasible, or an information code"
+    )
+    message: str
+
+
+class StopOut(_Out):
+    """One stop; the leg that reaches it (minutes, road km) belongs to it."""
+
+    type: Literal["start", "visit", "sweep", "break", "end"]
+    location: PointOut
+    lead_id: str | None = Field(None, description="Visits: the lead visited")
+    effective: bool | None = Field(None, description="Visits: a decision maker is expected")
+    building_id: str | None = Field(None, description="Sweeps: the building cold-called")
+    anchor_lead_id: str | None = Field(None, description="Sweeps: the effective visit before")
+    travel_minutes: float | None = Field(None, description="Minutes of the leg to this stop")
+    travel_km: float | None = Field(None, description="Road kilometres of the leg to this stop")
+    arrive: AwareDatetime | None = Field(None, description="ISO 8601 instant with offset")
+    start: AwareDatetime | None = None
+    depart: AwareDatetime | None = None
+    wait_minutes: float | None = Field(None, description="Minutes between arrive and start")
+
+
+class TotalsOut(_Out):
+    visits: int
+    effective_visits: int
+    sweeps: int
+    travel_km: float
+    travel_minutes: float
+    service_minutes: float = Field(description="Minutes spent on visits and sweeps")
+    wait_minutes: float
+    return_at: AwareDatetime | None = Field(description="Arrival at the end; null if infeasible")
+    value: float = Field(description="Sum of the visited leads' value, as given")
+
+
+class UnvisitedOut(_Out):
+    lead_id: str
+    reason: Literal["window_unreachable", "no_time", "lower_value", "day_infeasible"]
+
+
+class DayPlanOut(_Out):
+    """A rep's planned day (DESIGN.md's day plan)."""
+
+    plan_id: str | None = Field(description="Id to fetch it again; null on a dry run")
+    rep_id: str
+    date: Date
+    crs: Literal["wgs84", "gcj02", "bd09"]
+    status: Literal["ok", "shortfall", "infeasible"]
+    issues: list[IssueOut]
+    stops: list[StopOut]
+    totals: TotalsOut
+    unvisited: list[UnvisitedOut]
+    solver: dict[str, Any] = Field(
+        description="Engine, seconds, time_limit_s, search set-up and the travel_model used"
+    )
+    geometry: dict[str, Any] = Field(
+        description="RFC 7946 FeatureCollection in WGS-84: the route as a LineString, a "
+        "Point per stop and per unvisited lead ([lon, lat] positions)"
+    )
