@@ -18,8 +18,8 @@ from rich.table import Table
 
 from api.bench import bench_app
 from api.cli_keys import keys_app
-from api.cli_serve import db_app, serve
 from api.cli_run import run as run_command
+from api.cli_serve import db_app, serve
 from api.schemas import InputError, parse_day_problem
 from api.svg_map import routes_svg
 from planner import DayPlan, PlannerError, SolveSettings, solve
