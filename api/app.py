@@ -17,7 +17,7 @@ from api.idempotency import IdempotencyStore
 from api.keys import KeyStore
 from api.limits import BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
-from api.routers import health, plans, reps
+from api.routers import health, plans, reps, runs
 from api.services import Services
 from api.settings import Settings, get_settings
 from api.solver_pool import SolverPool, SolveTarget, solve_in_worker
@@ -92,6 +92,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(plans.router)
     app.include_router(reps.router)
+    app.include_router(runs.router)  # batch runs; its lifespan runs them in the background
     app.include_router(health.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)

@@ -174,8 +174,9 @@ def _webhook(plans: PlanStore, target: tuple[str, str] | None) -> Iterator[Webho
     if target is None:
         yield None
         return
-    with httpx.Client(timeout=WebhookSettings().webhook_timeout_s) as client:
-        sender = WebhookSender(plans, target[1], client)
+    settings = WebhookSettings()
+    with httpx.Client(timeout=settings.webhook_timeout_s) as client:
+        sender = WebhookSender(plans, target[1], client, backoff=settings.backoff())
         stop = threading.Event()
         thread = threading.Thread(target=sender.run, args=(stop, 0.5), daemon=True)
         thread.start()

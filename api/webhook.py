@@ -44,6 +44,14 @@ class WebhookSettings(BaseSettings):
     webhook_url: str | None = Field(None, description="POST finished plans and runs here")
     webhook_secret: SecretStr | None = Field(None, description="HMAC-SHA256 key of signatures")
     webhook_timeout_s: float = Field(10.0, gt=0, le=120, description="Per-attempt timeout")
+    webhook_backoff_s: float = Field(
+        5.0, gt=0, le=3600, description="Wait after the first failed attempt; doubles each time"
+    )
+    webhook_backoff_max_s: float = Field(3600.0, gt=0, description="Longest wait between tries")
+    webhook_poll_s: float = Field(1.0, gt=0, le=60, description="How often due ones are sent")
+
+    def backoff(self) -> Backoff:
+        return Backoff(base_s=self.webhook_backoff_s, max_s=self.webhook_backoff_max_s)
 
     def target(self) -> tuple[str, str] | None:
         """``(url, secret)`` when the webhook is configured, else None.
@@ -194,4 +202,3 @@ def deliveries(plans: PlanStore, run_id: str) -> list[dict[str, object]]:
         }
         for r in rows
     ]
-

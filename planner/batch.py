@@ -167,7 +167,7 @@ class RunStore(Protocol):
         ...
 
     def finish_run(self, run_id: str, report: RunReport) -> None:
-        """Called once a pass has handled every rep."""
+        """Called once a pass has handled every rep (not after a stopped pass)."""
         ...
 
 
@@ -249,6 +249,7 @@ def run_branch(
     settings: SolveSettings = BATCH_SETTINGS,
     max_in_flight: int = 64,
     observe: Observer | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> RunReport:
     """Plan every rep of ``branch`` not yet planned in run ``run_id``; store each as it ends.
 
@@ -270,6 +271,9 @@ def run_branch(
         Jobs handed to the executor at once (a killed run loses at most these).
     observe : callable, optional
         Called with each :class:`RepOutcome` (skipped reps first), e.g. to show progress.
+    stop : callable, optional
+        Asked before each job is handed out; once it returns True no more are, the jobs in
+        flight are collected, and the reps not reached stay pending (a clean shutdown).
 
     Returns
     -------
@@ -316,6 +320,8 @@ def run_branch(
         for job in _jobs(branch, run_id, settings, done, record):
             while len(in_flight) >= max_in_flight:
                 _collect(in_flight, record)
+            if stop is not None and stop():
+                break
             in_flight[executor.submit(plan_job, job)] = job
         while in_flight:
             _collect(in_flight, record)
@@ -331,7 +337,8 @@ def run_branch(
         skipped=skipped,
         failures=tuple(failures),
     )
-    store.finish_run(run_id, report)
+    if report.pending == 0:
+        store.finish_run(run_id, report)
     return report
 
 

@@ -58,12 +58,16 @@ def test_the_local_pool_has_one_worker_per_cpu_by_default() -> None:
 
 
 def test_no_scheduler_at_an_address_is_a_clear_error() -> None:
-    with pytest.raises(ExecutorError, match="no Dask scheduler at tcp://127.0.0.1:9"):
-        with dask_pool("tcp://127.0.0.1:9", timeout_s=1):
-            pass
+    with (
+        pytest.raises(ExecutorError, match="no Dask scheduler at tcp://127.0.0.1:9"),
+        dask_pool("tcp://127.0.0.1:9", timeout_s=1),
+    ):
+        pass
 
 
 def test_workers_with_a_scheduler_is_refused() -> None:
-    with pytest.raises(ExecutorError, match="--workers sizes the local pool"):
-        with open_pool("tcp://127.0.0.1:9", workers=2):
-            pass
+    with (
+        pytest.raises(ExecutorError, match="--workers sizes the local pool"),
+        open_pool("tcp://127.0.0.1:9", workers=2),
+    ):
+        pass
