@@ -22,6 +22,7 @@ import copy
 import hashlib
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -118,6 +119,7 @@ def timed_run(
     """Plan the whole document on a fresh pool and database; time the run itself."""
     branch = parse_branch(doc)
     t0 = time.perf_counter()
+    cpu0 = _children_cpu_s()
     with open_pool() as pool, _store(folder, name) as plans:
         started = time.perf_counter()
         report = run_branch(
@@ -129,12 +131,16 @@ def timed_run(
         )
         wall = time.perf_counter() - started
         docs = plans.plans_of_run(name)
+    # the workers' CPU time (counted once they have exited, i.e. after the pool closed)
+    cpu = _children_cpu_s() - cpu0
     return {
         "name": name,
         "pool": pool.description,
         "workers": pool.workers,
         "startup_s": round(started - t0, 2),
         "wall_s": round(wall, 2),
+        "worker_cpu_s": round(cpu, 1),
+        "cpu_share": round(cpu / ((time.perf_counter() - t0) * pool.workers), 3),
         "planned": report.planned,
         "failed": len(report.failures),
         "status": dict(Counter(d["status"] for d in docs)),
@@ -224,6 +230,11 @@ def main() -> int:
     return 0
 
 
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -249,6 +260,7 @@ def _print_country(console: Console, row: dict[str, Any], args: argparse.Namespa
         "wall s",
         "wall min",
         "plans/s",
+        "CPU per worker",
         "planned",
         "failed",
         "ok/shortfall/infeasible",
@@ -264,6 +276,7 @@ def _print_country(console: Console, row: dict[str, Any], args: argparse.Namespa
         f"{row['wall_s']:.1f}",
         f"{row['wall_s'] / 60:.2f}",
         f"{row['planned'] / row['wall_s']:.2f}",
+        f"{100 * row['cpu_share']:.0f} %",
         str(row["planned"]),
         str(row["failed"]),
         f"{s.get('ok', 0)}/{s.get('shortfall', 0)}/{s.get('infeasible', 0)}",
@@ -275,7 +288,17 @@ def _print_country(console: Console, row: dict[str, Any], args: argparse.Namespa
 
 def _print_speedup(console: Console, rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
     table = Table(title=f"speed-up: {args.speedup_reps} reps × {args.leads} leads, deterministic")
-    for col in ("config", "pool", "wall s", "plans/s", "speed-up", "plans digest", "checker"):
+    for col in (
+        "config",
+        "pool",
+        "wall s",
+        "plans/s",
+        "speed-up",
+        "worker CPU s",
+        "CPU per worker",
+        "plans digest",
+        "checker",
+    ):
         table.add_column(col, justify="left" if col in ("config", "pool") else "right")
     base = {r["config"].split()[0]: r["wall_s"] for r in rows if r["config"].endswith(" 1")}
     for r in rows:
@@ -288,12 +311,18 @@ def _print_speedup(console: Console, rows: list[dict[str, Any]], args: argparse.
             f"{r['wall_s']:.1f}",
             f"{r['planned'] / r['wall_s']:.2f}",
             f"{ratio:.2f}×",
+            f"{r['worker_cpu_s']:.0f}",
+            f"{100 * r['cpu_share']:.0f} %",
             r["fingerprint"],
             f"{ok}/{n} pass" if n else "-",
         )
     console.print(table)
     same = len({r["fingerprint"] for r in rows}) == 1
     console.print(f"identical plans in every configuration: {'yes' if same else 'NO'}")
+    console.print(
+        "CPU per worker: the workers' CPU seconds (start-up included) over (pool start + wall) ×"
+        " workers — well below 100 % the workers waited for a core (other work on the machine)."
+    )
 
 
 if __name__ == "__main__":
