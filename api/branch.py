@@ -26,7 +26,7 @@ from api.schemas import (
     _or,
     _Strict,
     buildings_domain,
-    json_path,
+    field_errors,
     leads_domain,
     options_domain,
     rep_domain,
@@ -83,9 +83,7 @@ def parse_branch(data: Any) -> Branch:
     try:
         envelope = BranchIn.model_validate(data)
     except ValidationError as err:
-        raise InputError(
-            [{"field": json_path(e["loc"]), "message": e["msg"]} for e in err.errors()]
-        ) from None
+        raise InputError(field_errors(err)) from None
     reps: list[BranchRep] = []
     rejected: list[RepFailure] = []
     for i, key in enumerate(envelope.reps):
@@ -93,15 +91,13 @@ def parse_branch(data: Any) -> Branch:
             rep_in = BranchRepIn.model_validate(key.model_dump())
             reps.append(BranchRep(rep=rep_domain(rep_in), leads=leads_domain(rep_in.leads)))
         except ValidationError as err:
-            first = err.errors()[0]
+            errors = field_errors(err, ("reps", i))
             rejected.append(
                 RepFailure(
                     rep_id=key.id,
                     code="invalid_input",
-                    message="; ".join(
-                        f"{json_path(('reps', i, *e['loc']))}: {e['msg']}" for e in err.errors()
-                    ),
-                    field=json_path(("reps", i, *first["loc"])),
+                    message="; ".join(f"{e['field']}: {e['message']}" for e in errors),
+                    field=errors[0]["field"],
                 )
             )
         except ProblemError as err:

@@ -180,14 +180,17 @@ def json_path(loc: tuple[int | str, ...]) -> str:
     return out or "(body)"
 
 
+def field_errors(err: ValidationError, prefix: tuple[int | str, ...] = ()) -> list[dict[str, str]]:
+    """pydantic's errors as ``{"field", "message"}`` entries, paths under ``prefix``."""
+    return [{"field": json_path((*prefix, *e["loc"])), "message": e["msg"]} for e in err.errors()]
+
+
 def parse_day_problem(data: Any) -> DayProblem:
     """Validate a day-problem document and build the planner's problem (or InputError)."""
     try:
         model = DayProblemIn.model_validate(data)
     except ValidationError as err:
-        raise InputError(
-            [{"field": json_path(e["loc"]), "message": e["msg"]} for e in err.errors()]
-        ) from None
+        raise InputError(field_errors(err)) from None
     try:
         return to_domain(model)
     except ProblemError as err:
