@@ -266,7 +266,9 @@ def run_branch(
     store : RunStore
         Receives every plan and failure in the calling thread, as each rep finishes.
     settings : SolveSettings
-        The per-rep solve settings (default: :data:`BATCH_SETTINGS`).
+        The per-rep solve settings (default: :data:`BATCH_SETTINGS`). Its work limit
+        (``setup.branch_limit``) applies to the reps in deterministic mode only; the others
+        search for their time limit.
     max_in_flight : int
         Jobs handed to the executor at once (a killed run loses at most these).
     observe : callable, optional

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -13,6 +15,7 @@ from api.schemas import parse_day_problem
 from planner import DEFAULT_SETUP, SolveSettings, solve
 from planner.batch import (
     BATCH_SETTINGS,
+    BatchError,
     Branch,
     RepOutcome,
     day_problem,
@@ -112,3 +115,30 @@ def test_the_batch_limit_is_below_a_second_and_deterministic_reps_are_work_limit
 
 def _fields(branch: Branch) -> dict[str, Any]:
     return {name: getattr(branch, name) for name in Branch.__dataclass_fields__}
+
+
+def test_a_worker_killed_mid_run_stops_the_run_with_the_rest_left_pending() -> None:
+    doc = _branch_doc(6)
+    store = MemoryRunStore()
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as ex:
+        worker = ex.submit(os.getpid).result()
+
+        def kill_after_the_first(outcome: RepOutcome) -> None:
+            if outcome.plan is not None and len(store.plans) == 1:
+                os.kill(worker, signal.SIGKILL)
+
+        with pytest.raises(BatchError, match="the executor broke"):
+            run_branch(
+                parse_branch(doc),
+                run_id="broken",
+                executor=ex,
+                store=store,
+                settings=QUICK,
+                max_in_flight=2,
+                observe=kill_after_the_first,
+            )
+    assert len(store.plans) >= 1
+    lost = [f for f in store.failures.values() if f.code == "worker_lost"]
+    assert 1 <= len(lost) <= 2  # only the jobs in flight
+    assert len(store.plans) + len(store.failures) < 6  # the others stay pending
+    assert store.reports == []  # a broken pass is not a finished run
