@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.utils import get_openapi
 
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyStore
-from api.keys import KeyStore
+from api.keys import CachedKeys, KeyStore
 from api.limits import BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
-from api.routers import health, plans, reps, runs
+from api.routers import health, plans, reps, runs, territories
 from api.services import Services
 from api.settings import Settings, get_settings
 from api.solver_pool import SolverPool, SolveTarget, solve_in_worker
@@ -55,7 +57,7 @@ def create_app(
     services = Services(
         settings=settings,
         store=store,
-        keys=KeyStore(store.engine, clock=clock),
+        keys=CachedKeys(KeyStore(store.engine, clock=clock), ttl_s=settings.key_cache_ttl_s),
         idempotency=IdempotencyStore(
             store.engine,
             ttl_s=settings.idempotency_ttl_s,
@@ -89,11 +91,36 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
     app.include_router(plans.router)
     app.include_router(reps.router)
+    app.include_router(territories.router)
     app.include_router(runs.router)  # batch runs; its lifespan runs them in the background
     app.include_router(health.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
     return app
+
+
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, with every error declared as JSON ``ErrorBody`` — also on the
+    routes whose success is GeoJSON, iCalendar or Prometheus text."""
+    if app.openapi_schema is None:
+        doc = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            description=app.description,
+            routes=app.routes,
+        )
+        for operations in doc["paths"].values():
+            for op in operations.values():
+                for status, response in op["responses"].items():
+                    if int(status) >= 400:
+                        response["content"] = {"application/json": {"schema": ERROR_SCHEMA}}
+        app.openapi_schema = doc
+    return app.openapi_schema

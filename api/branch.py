@@ -62,7 +62,9 @@ class BranchIn(_Strict):
     """A branch's day: shared settings and buildings, and every rep with its leads."""
 
     branch_id: Id
-    date: Date = Field(description="The working day, ISO YYYY-MM-DD")
+    date: Date = Field(
+        ge=Date(2000, 1, 1), le=Date(2099, 12, 31), description="The working day, YYYY-MM-DD"
+    )
     timezone: str | None = Field(None, description="IANA zone; default Asia/Shanghai")
     crs: Literal["wgs84", "gcj02", "bd09"] | None = Field(None, description="Default wgs84")
     rules: RulesIn | None = None

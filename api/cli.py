@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from api.bench import bench_app
+from api.cli_balance import balance_branch, balance_cmd
 from api.cli_keys import keys_app
 from api.cli_run import run as run_command
 from api.cli_serve import db_app, serve
@@ -36,6 +37,7 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.command()(serve)
+app.command("balance")(balance_cmd)
 app.command("run")(run_command)
 err = Console(stderr=True)
 
@@ -153,12 +155,15 @@ def demo(
     seed: Annotated[int, typer.Option(help="Seed of the generated branch")] = 2026,
     reps: Annotated[int, typer.Option(min=1, max=200, help="Number of reps")] = 12,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.01, max=600)] = 1.0,
+    new_reps: Annotated[int, typer.Option("--new-reps", min=0, max=6, help="Reps joining")] = 2,
 ) -> None:
-    """Generate a Beijing branch (no network), plan every rep's day, write plans + GeoJSON."""
+    """Generate a Beijing branch (no network), balance its lead pool among the reps, plan
+    every rep's day, write the balance, plans and GeoJSON."""
     branch = make_branch(seed=seed, n_reps=reps)
-    problems = day_problems(branch)
     for sub in ("problems", "plans"):
         (out / sub).mkdir(parents=True, exist_ok=True)
+    branch = balance_branch(branch, out, new_reps=new_reps, console=err)
+    problems = day_problems(branch)
     (out / "branch.json").write_text(json.dumps(branch, ensure_ascii=False, indent=2), "utf-8")
     plans: list[DayPlan] = []
     features: list[dict[str, Any]] = []
@@ -187,7 +192,8 @@ def demo(
         "utf-8",
     )
     err.print(_summary_table(f"{branch['branch_id']} — {branch['date']}", plans))
-    err.print(f"wrote {out}/plans/*.json, {out}/problems/*.json, {out}/routes.geojson (map data)")
+    err.print(f"wrote {out}/balance.json, {out}/territories.geojson (the balanced pool),")
+    err.print(f"{out}/plans/*.json, {out}/problems/*.json, {out}/routes.geojson (map data)")
     err.print(f"and {out}/routes.svg (a map to open in a browser)")
 
 

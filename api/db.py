@@ -22,6 +22,8 @@ from sqlalchemy.pool import StaticPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_POOL_SIZE = 40  # the server's thread pool size (anyio's default)
+READ_ONLY = "ironroute_read_only"
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -37,14 +39,19 @@ def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     parsed = normalize_url(url)
     if parsed.get_backend_name() != "sqlite":
         kwargs.setdefault("pool_pre_ping", True)
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 30)
         return create_engine(parsed, **kwargs)
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("check_same_thread", False)
     connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
     if parsed.database in (None, "", ":memory:"):
         kwargs.setdefault("poolclass", StaticPool)
-    elif parsed.database:
+    else:
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        # one connection per server thread, kept: opening one runs the pragmas again
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        kwargs.setdefault("max_overflow", 10)
     engine = create_engine(parsed, connect_args=connect_args, **kwargs)
     _sqlite_pragmas(engine)
     return engine
@@ -62,7 +69,14 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        if not conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+
+
+def reader(engine: Engine) -> Engine:
+    """``engine`` for single-statement reads: on SQLite no BEGIN/ROLLBACK around them (in
+    WAL mode a statement reads one consistent snapshot by itself); elsewhere the same."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def alembic_config(engine: Engine | None = None) -> Config:

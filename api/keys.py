@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
 
 from sqlalchemy import Engine, insert, select, update
 
+from api.db import reader
 from api.store import Clock, as_utc, utc_now
 from api.tables import api_keys
 
@@ -93,7 +96,7 @@ class KeyStore:
         """The principal of a live key, or None for an unknown or revoked one."""
         query = select(api_keys.c.key_id, api_keys.c.role, api_keys.c.rep_id, api_keys.c.name)
         query = query.where(api_keys.c.sha256 == digest(key), api_keys.c.revoked_at.is_(None))
-        with self.engine.connect() as conn:
+        with reader(self.engine).connect() as conn:
             row = conn.execute(query).one_or_none()
         if row is None:
             return None
@@ -124,3 +127,37 @@ class KeyStore:
             )
             for r in rows
         ]
+
+
+class CachedKeys:
+    """Live keys remembered for ``ttl_s`` seconds, so most requests skip the database.
+
+    A revoked key stops working within ``ttl_s`` (0 turns the cache off); unknown keys
+    are never remembered, so a new key works at once.
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(
+        self, keys: KeyStore, *, ttl_s: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.keys = keys
+        self.ttl_s = ttl_s
+        self.clock = clock
+        self._seen: dict[str, tuple[Principal, float]] = {}
+
+    def cached(self, key: str) -> Principal | None:
+        """The principal of ``key`` if it was seen live less than ``ttl_s`` ago."""
+        hit = self._seen.get(digest(key))
+        if hit is None or hit[1] <= self.clock():
+            return None
+        return hit[0]
+
+    def authenticate(self, key: str) -> Principal | None:
+        """``KeyStore.authenticate`` through the cache (blocking: call it off the loop)."""
+        principal = self.cached(key) or self.keys.authenticate(key)
+        if principal is not None and self.ttl_s > 0:
+            if len(self._seen) >= self.MAX_ENTRIES:
+                self._seen.clear()
+            self._seen.setdefault(digest(key), (principal, self.clock() + self.ttl_s))
+        return principal

@@ -154,7 +154,12 @@ class BuildingIn(_Strict):
 class DayProblemIn(_Strict):
     """One rep's day: the rep, the rules, the leads to choose from, the buildings to sweep."""
 
-    date: Date
+    date: Date = Field(
+        ge=Date(2000, 1, 1),
+        le=Date(2099, 12, 31),
+        description="The day planned, YYYY-MM-DD (2000-2099: local times there have whole-minute "
+        "offsets, as ISO 8601 instants in the plan need)",
+    )
     timezone: str | None = Field(None, description="IANA zone; default Asia/Shanghai")
     crs: Literal["wgs84", "gcj02", "bd09"] | None = Field(None, description="Default wgs84")
     rep: RepIn

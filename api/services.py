@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.idempotency import IdempotencyStore
-from api.keys import KeyStore
+from api.keys import CachedKeys
 from api.metrics import Metrics
 from api.settings import Settings
 from api.solver_pool import SolverPool
@@ -20,7 +20,7 @@ from planner import SolveSettings
 class Services:
     settings: Settings
     store: PlanStore
-    keys: KeyStore
+    keys: CachedKeys
     idempotency: IdempotencyStore
     pool: SolverPool
     metrics: Metrics

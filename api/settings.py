@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     max_queued_solves: int = Field(
         64, ge=1, description="Solves waiting or running at once; beyond it POST answers 503"
     )
+    key_cache_ttl_s: float = Field(
+        5.0,
+        ge=0,
+        description="Seconds a checked API key is remembered (a revoked key stops "
+        "working within this time); 0 checks the database on every request",
+    )
     idempotency_ttl_s: float = Field(
         86_400.0, gt=0, description="How long an Idempotency-Key's answer is kept for replays"
     )

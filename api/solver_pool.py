@@ -1,5 +1,7 @@
 """Solving off the event loop: a pool of solver processes, one per CPU by default.
 
+Day plans and territory balances both run here.
+
 The planner is CPU-bound and holds the GIL, so each solve runs in its own process and the
 server's event loop keeps answering GETs. When a worker process dies (a crash inside the
 native solver, the OOM killer), the request it was solving answers ``500 solver_crashed``,
@@ -12,12 +14,15 @@ import asyncio
 import logging
 import multiprocessing
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from api.errors import SolverFailed, Unavailable
+from api.balancing import balance_document
+from api.errors import InvalidInput, SolverFailed, Unavailable
+from api.schemas import InputError
 from planner import DayProblem, PlannerError, SolveSettings, solve
 
 log = logging.getLogger("ironroute.api")
@@ -42,6 +47,31 @@ def solve_in_worker(
         return solve(problem, settings=settings, plan_id=plan_id).to_dict()
     except PlannerError as err:
         raise WorkerError(type(err).__name__, str(err)) from None
+
+
+class WorkerInputError(Exception):
+    """Input errors found in a worker (``{"field", "message"}`` dicts), picklable."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def balance_in_worker(request: dict[str, Any]) -> dict[str, Any]:
+    """Balance territories (in a worker process) and return the response document."""
+    try:
+        return balance_document(request)
+    except InputError as err:
+        raise WorkerInputError(err.errors) from None
+    except PlannerError as err:
+        raise WorkerError(type(err).__name__, str(err)) from None
+
+
+def _timed(fn: Callable[..., dict[str, Any]], *args: Any) -> tuple[dict[str, Any], float]:
+    """``fn(*args)`` and the seconds it took, measured in the worker."""
+    began = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - began
 
 
 def _warm() -> int:
@@ -93,16 +123,18 @@ class SolverPool:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
-    def _submit(self, *args: Any) -> tuple[ProcessPoolExecutor, Future[dict[str, Any]]]:
+    def _submit(
+        self, fn: Callable[..., Any], *args: Any
+    ) -> tuple[ProcessPoolExecutor, Future[tuple[dict[str, Any], float]]]:
         with self._lock:
             if self._executor is None:
                 self._executor = self._new_executor()
             executor = self._executor
             try:
-                return executor, executor.submit(self.target, *args)
+                return executor, executor.submit(fn, *args)
             except BrokenProcessPool:
                 self._executor = self._new_executor()
-                return self._executor, self._executor.submit(self.target, *args)
+                return self._executor, self._executor.submit(fn, *args)
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:
@@ -112,28 +144,41 @@ class SolverPool:
 
     async def solve(
         self, problem: DayProblem, settings: SolveSettings, plan_id: str | None
-    ) -> dict[str, Any]:
-        """The plan of ``problem``, solved in a worker; raises the API's errors on failure."""
+    ) -> tuple[dict[str, Any], float]:
+        """The plan of ``problem``, solved in a worker, and the worker's seconds on it;
+        raises the API's errors on failure."""
+        return await self.run(self.target, problem, settings, plan_id, what=f"rep {problem.rep.id}")
+
+    async def run(
+        self, fn: Callable[..., dict[str, Any]], *args: Any, what: str
+    ) -> tuple[dict[str, Any], float]:
+        """``fn(*args)`` in a worker and the seconds it took there (``what`` names the job
+        in the log and in errors)."""
         if self.in_flight >= self.max_in_flight:
             raise Unavailable(
-                f"{self.in_flight} plans are being solved, the most this server queues; "
+                f"{self.in_flight} jobs are being solved, the most this server queues; "
                 "retry in a few seconds",
                 code="solver_busy",
                 headers={"Retry-After": "2"},
             )
         self.in_flight += 1
         try:
-            executor, future = self._submit(problem, settings, plan_id)
+            executor, future = self._submit(_timed, fn, *args)
             try:
                 return await asyncio.wrap_future(future)
             except BrokenProcessPool:
-                log.error("a solver process died while planning rep %s", problem.rep.id)
+                log.error("a solver process died while solving %s", what)
                 self._replace(executor)
                 raise SolverFailed(
-                    "the solver process crashed while planning this problem; the server "
+                    "the solver process crashed while solving this problem; the server "
                     "replaced it and is still up. Retrying may work; if the same problem "
                     "crashes again, please report it with the problem attached",
                     code="solver_crashed",
+                ) from None
+            except WorkerInputError as err:
+                raise InvalidInput(
+                    f"invalid input: {', '.join(str(e['field']) for e in err.errors)}",
+                    details=list(err.errors),
                 ) from None
             except WorkerError as err:
                 raise SolverFailed(

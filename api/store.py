@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, text
 
-from api.db import make_engine, upgrade_to_head
+from api.db import make_engine, reader, upgrade_to_head
 from api.tables import balances, plans, problems
 
 Clock = Callable[[], datetime]
@@ -82,6 +82,8 @@ class PlanStore:
 
     def __init__(self, engine: Engine, *, clock: Clock = utc_now) -> None:
         self.engine = engine
+        self.reads = reader(engine)
+        self.inline_reads = engine.dialect.name == "sqlite"
         self.clock = clock
 
     @classmethod
@@ -171,19 +173,19 @@ class PlanStore:
             .join(plans, plans.c.problem_id == problems.c.id)
             .where(plans.c.plan_id == plan_id)
         )
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             body = conn.execute(query).scalar_one_or_none()
         return None if body is None else json.loads(body)
 
     def plans_of_run(self, run_id: str) -> list[dict[str, Any]]:
         """Every plan stored with ``run_id``, oldest first."""
         query = select(plans.c.body).where(plans.c.run_id == run_id).order_by(plans.c.seq)
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             return [json.loads(b) for b in conn.execute(query).scalars()]
 
     def count_plans(self) -> int:
         """How many plans are stored."""
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(plans)).scalar_one())
 
     def get_stored_plan(self, plan_id: str) -> StoredPlan | None:
@@ -202,7 +204,7 @@ class PlanStore:
         return self._one_plan(query)
 
     def _one_plan(self, query: Any) -> StoredPlan | None:
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             row = conn.execute(query).one_or_none()
         if row is None:
             return None
@@ -248,7 +250,7 @@ class PlanStore:
     def get_balance(self, balance_id: str) -> dict[str, Any] | None:
         """The stored balance result ``balance_id``, or None."""
         query = select(balances.c.result).where(balances.c.balance_id == balance_id)
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             body = conn.execute(query).scalar_one_or_none()
         return None if body is None else json.loads(body)
 

@@ -21,6 +21,7 @@ from geo.crs import (
 from geo.distance import EARTH_RADIUS_KM, geodesic_km, haversine_km, haversine_matrix_km
 from geo.errors import GeoError, InvalidCoordinates, InvalidFootprint, InvalidTravelModel
 from geo.latlon import LatLon
+from geo.territory import Territories
 from geo.travel import MODES, Leg, ModeSpeeds, TravelMatrix, TravelModel, TravelTimeProvider
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "Leg",
     "LocalProjection",
     "ModeSpeeds",
+    "Territories",
     "TravelMatrix",
     "TravelModel",
     "TravelTimeProvider",

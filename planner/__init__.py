@@ -1,5 +1,15 @@
-"""ironroute's planner: the day problem and plan, and the daily route optimizer."""
+"""ironroute's planner: the day problem and plan, the daily route optimizer, and the
+territory balancer."""
 
+from planner.allocation import (
+    Allocation,
+    BalanceMetrics,
+    BuildingSplit,
+    Overlap,
+    RepLoad,
+    UnassignedLead,
+)
+from planner.balance import balance
 from planner.errors import PlannerError, ProblemError, SolverError
 from planner.plan import DayPlan, Issue, Stop, Totals, Unvisited
 from planner.problem import (
@@ -19,8 +29,37 @@ from planner.problem import (
 )
 from planner.search import DEFAULT_SETUP, SearchSetup
 from planner.solve import SolveSettings, solve
+from planner.territory import (
+    DEFAULT_EFFORT_MIN,
+    DEFAULT_MAX_LEADS,
+    DEFAULT_MIN_LEADS,
+    DEFAULT_TIME_LIMIT_S,
+    BalanceOptions,
+    BalanceProblem,
+    BalanceWeights,
+    PoolLead,
+    Site,
+    TerritoryRep,
+)
 
 __all__ = [
+    "DEFAULT_EFFORT_MIN",
+    "DEFAULT_MAX_LEADS",
+    "DEFAULT_MIN_LEADS",
+    "DEFAULT_TIME_LIMIT_S",
+    "Allocation",
+    "BalanceMetrics",
+    "BalanceOptions",
+    "BalanceProblem",
+    "BalanceWeights",
+    "BuildingSplit",
+    "Overlap",
+    "PoolLead",
+    "RepLoad",
+    "Site",
+    "TerritoryRep",
+    "UnassignedLead",
+    "balance",
     "DEFAULT_SERVICE_MIN",
     "DEFAULT_SETUP",
     "DEFAULT_SWEEP_MIN",

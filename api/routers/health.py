@@ -29,7 +29,7 @@ class Ready(BaseModel):
 
 
 @router.get("/healthz", operation_id="health", response_model=Health, responses=error_responses())
-def health() -> Health:
+async def health() -> Health:
     """200 while the process answers at all."""
     return Health()
 
@@ -56,6 +56,6 @@ async def ready(svc: ServicesDep) -> Ready:
         **error_responses(),
     },
 )
-def metrics(svc: ServicesDep) -> Response:
+async def metrics(svc: ServicesDep) -> Response:
     """Request counts and latencies by route, solve times, plans stored."""
     return Response(generate_latest(svc.metrics.registry), media_type=CONTENT_TYPE_LATEST)

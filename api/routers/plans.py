@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Annotated, Any
 
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from api.deps import PlanReader, PlanWriter, ServicesDep
+from api.deps import PlanReader, PlanWriter, ServicesDep, read
 from api.errors import Forbidden, InvalidInput, NotFound, error_responses
 from api.ics import plan_calendar
 from api.idempotency import fingerprint
@@ -116,7 +117,9 @@ async def _solve_and_store(
     metrics = svc.metrics
     metrics.solves_in_flight.inc()
     try:
-        plan = await svc.pool.solve(day, svc.solve_settings, None if dry_run else str(uuid.uuid4()))
+        plan, worker_s = await svc.pool.solve(
+            day, svc.solve_settings, None if dry_run else str(uuid.uuid4())
+        )
     except Exception as err:
         metrics.solve_failures.labels(getattr(err, "code", "internal_error")).inc()
         raise
@@ -133,14 +136,17 @@ async def _solve_and_store(
             if idempotency_key is not None:
                 svc.idempotency.finish(conn, principal.key_id, idempotency_key, status, body)
 
+    began = time.perf_counter()
     if idempotency_key is not None or not dry_run:
         await run_in_threadpool(_store)
+    timing = f'solve;dur={worker_s * 1000:.1f};desc="solver process", '
+    timing += f"store;dur={(time.perf_counter() - began) * 1000:.1f}"
+    headers = {"Server-Timing": timing}
     if dry_run:
-        return Response(body, status_code=200, media_type=JSON)
+        return Response(body, status_code=200, media_type=JSON, headers=headers)
     metrics.plans_stored.inc()
-    return Response(
-        body, status_code=201, media_type=JSON, headers={"Location": f"/v1/plans/{plan['plan_id']}"}
-    )
+    headers["Location"] = f"/v1/plans/{plan['plan_id']}"
+    return Response(body, status_code=201, media_type=JSON, headers=headers)
 
 
 def readable_plan(svc: Services, principal: Principal, plan_id: str) -> StoredPlan:
@@ -170,9 +176,9 @@ _READ_ERRORS = error_responses(401, 403, 404, 422)
         **_READ_ERRORS,
     },
 )
-def get_plan_geojson(plan_id: PlanId, principal: PlanReader, svc: ServicesDep) -> Response:
+async def get_plan_geojson(plan_id: PlanId, principal: PlanReader, svc: ServicesDep) -> Response:
     """Drop it on geojson.io or QGIS; every stop's properties say what happens there."""
-    found = readable_plan(svc, principal, plan_id)
+    found = await read(svc, readable_plan, svc, principal, plan_id)
     doc = found.document()
     geometry = {**doc["geometry"], "properties": {"plan_id": plan_id, "rep_id": doc["rep_id"]}}
     return GeoJSONResponse(geometry)
@@ -192,10 +198,10 @@ def get_plan_geojson(plan_id: PlanId, principal: PlanReader, svc: ServicesDep) -
         **_READ_ERRORS,
     },
 )
-def get_plan_ics(plan_id: PlanId, principal: PlanReader, svc: ServicesDep) -> Response:
+async def get_plan_ics(plan_id: PlanId, principal: PlanReader, svc: ServicesDep) -> Response:
     """Import it into a phone calendar: the day's stops with their places."""
-    found = readable_plan(svc, principal, plan_id)
-    problem = svc.store.get_problem(plan_id) or {}
+    found = await read(svc, readable_plan, svc, principal, plan_id)
+    problem = await read(svc, svc.store.get_problem, plan_id) or {}
     ics = plan_calendar(found.document(), problem, found.created_at)
     return ICalendarResponse(
         ics, headers={"Content-Disposition": f'attachment; filename="{plan_id}.ics"'}
@@ -209,6 +215,7 @@ def get_plan_ics(plan_id: PlanId, principal: PlanReader, svc: ServicesDep) -> Re
     response_model=DayPlanOut,
     responses=_READ_ERRORS,
 )
-def get_plan(plan_id: PlanId, principal: PlanReader, svc: ServicesDep) -> Response:
+async def get_plan(plan_id: PlanId, principal: PlanReader, svc: ServicesDep) -> Response:
     """The plan exactly as it was answered when it was created."""
-    return Response(readable_plan(svc, principal, plan_id).body, media_type=JSON)
+    found = await read(svc, readable_plan, svc, principal, plan_id)
+    return Response(found.body, media_type=JSON)

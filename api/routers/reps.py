@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from api.deps import PlanReader, ServicesDep
+from api.deps import PlanReader, ServicesDep, read
 from api.errors import Forbidden, NotFound, error_responses
 from api.plan_schema import DayPlanOut
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/reps", tags=["reps"])
     response_model=DayPlanOut,
     responses=error_responses(401, 403, 404, 422),
 )
-def get_latest_rep_plan(
+async def get_latest_rep_plan(
     rep_id: Annotated[str, Path(min_length=1, max_length=128, description="The rep's CRM id")],
     date: Annotated[Date, Path(description="The day, YYYY-MM-DD")],
     principal: PlanReader,
@@ -30,7 +30,7 @@ def get_latest_rep_plan(
     """The newest plan stored for that rep and day (a re-plan replaces the earlier one)."""
     if not principal.may_read_rep(rep_id):
         raise Forbidden(f"this rep key reads only the plans of rep {principal.rep_id!r}")
-    found = svc.store.latest_stored_plan(rep_id, date)
+    found = await read(svc, svc.store.latest_stored_plan, rep_id, date)
     if found is None:
         raise NotFound(f"no plan stored for rep {rep_id!r} on {date.isoformat()}")
     return Response(found.body, media_type="application/json")

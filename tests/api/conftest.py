@@ -62,6 +62,7 @@ TEST_SETTINGS = {
     "default_time_limit_s": 0.3,
     "max_time_limit_s": 1.0,
     "max_body_bytes": 300_000,
+    "key_cache_ttl_s": 0.5,
 }
 
 

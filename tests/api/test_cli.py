@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from api.balancing import BalanceResponse
 from api.cli import app
 from tests.conftest import assert_plan_valid
 
@@ -104,12 +105,18 @@ def test_a_missing_file_exits_2(tmp_path):
 
 
 def test_the_demo_plans_every_rep_with_checked_plans_and_a_geojson(tmp_path):
-    # the whole 12-rep branch: every rep's day meets the rules of the mission
+    # the whole branch, its pool first balanced among 12 reps and 2 new ones: every rep's
+    # day meets the rules of the mission
     out = tmp_path / "demo"
     result = runner.invoke(app, ["demo", "--out", str(out), "--time-limit", "0.5"])
     assert result.exit_code == 0, result.output
+    balanced = json.loads((out / "balance.json").read_text())
+    BalanceResponse.model_validate(balanced)
+    assert balanced["metrics"]["workload_max_over_mean"] <= 1.05
+    assert json.loads((out / "territories.geojson").read_text()) == balanced["territories"]
+    assert "workload max/mean" in result.output  # the balance table
     plans = sorted((out / "plans").glob("*.json"))
-    assert len(plans) == 12
+    assert len(plans) == 14
     for path in plans:
         plan = json.loads(path.read_text())
         problem = json.loads((out / "problems" / path.name).read_text())
@@ -122,9 +129,13 @@ def test_the_demo_plans_every_rep_with_checked_plans_and_a_geojson(tmp_path):
             if sweep["type"] == "sweep":  # right after its effective visit (or its sweeps)
                 assert before["type"] in ("visit", "sweep")
     svg = (out / "routes.svg").read_text()
-    assert svg.startswith("<svg") and svg.count("<polyline") == 12
+    assert svg.startswith("<svg") and svg.count("<polyline") == 14
     routes = json.loads((out / "routes.geojson").read_text())
     assert routes["type"] == "FeatureCollection"
     assert {f["properties"]["rep_id"] for f in routes["features"]} == {
-        f"r{k:02d}" for k in range(1, 13)
+        f"r{k:02d}" for k in range(1, 15)
     }
+    for path in plans:  # each rep plans the leads the balance gave it
+        problem = json.loads((out / "problems" / path.name).read_text())
+        held = {k for k, v in balanced["assignments"].items() if v == path.stem}
+        assert {lead["id"] for lead in problem["leads"]} == held
