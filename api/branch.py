@@ -8,6 +8,8 @@ errors inside one rep are that rep's failure in the run, so the other reps are p
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date as Date
 from typing import Any, Literal
 
@@ -158,3 +160,10 @@ def problem_document(
         b for b in data.get("buildings") or [] if building_ids is None or b["id"] in building_ids
     ]
     return doc
+
+
+def default_run_id(document: dict[str, Any]) -> str:
+    """``<branch_id>-<date>-<8 hex of the document's digest>``: the same file, the same run."""
+    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:8]
+    return f"{str(document.get('branch_id'))[:96]}-{document.get('date')}-{digest}"

@@ -9,7 +9,6 @@ run stopped, 2 bad input.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 import time
@@ -32,7 +31,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from api.branch import parse_branch, with_options
+from api.branch import default_run_id, parse_branch, with_options
 from api.executors import ExecutorError, open_pool
 from api.run_store import SqlRunStore, run_status
 from api.schemas import InputError
@@ -43,13 +42,6 @@ from planner.batch import BatchError, RepOutcome, RunConflictError, RunReport, r
 from planner.plan import RULE_CODES
 
 err = Console(stderr=True)
-
-
-def default_run_id(document: dict[str, Any]) -> str:
-    """``<branch_id>-<date>-<8 hex of the document's digest>``: the same file, the same run."""
-    canonical = json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    digest = hashlib.sha256(canonical.encode()).hexdigest()[:8]
-    return f"{document.get('branch_id')}-{document.get('date')}-{digest}"
 
 
 def run(

@@ -13,14 +13,13 @@ import contextlib
 import logging
 import queue
 import threading
-import uuid
 from typing import Any
 
 import httpx
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.branch import parse_branch
+from api.branch import default_run_id, parse_branch
 from api.executors import Pool, open_pool
 from api.run_store import SqlRunStore, run_document, unfinished_runs
 from api.store import PlanStore
@@ -99,9 +98,24 @@ class RunService:
 
     # runs ------------------------------------------------------------------------------
 
-    def submit(self, document: dict[str, Any], branch: Branch, created_by: str | None) -> str:
-        """Register a run (every rep pending) and queue it; returns its id at once."""
-        run_id = str(uuid.uuid4())
+    def submit(
+        self,
+        document: dict[str, Any],
+        branch: Branch,
+        created_by: str | None,
+        run_id: str | None = None,
+    ) -> str:
+        """Register a run (every rep pending) and queue it; returns its id at once.
+
+        The default id comes from the document's content, so the same document posted
+        again (a retry) is the same run: its planned reps are not planned again.
+
+        Raises
+        ------
+        RunConflictError
+            If ``run_id`` is a run of another document.
+        """
+        run_id = run_id or default_run_id(document)
         self._store(document, created_by).begin_run(run_id, branch)
         self._queue.put((run_id, document, branch, created_by))
         return run_id

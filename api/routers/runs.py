@@ -10,18 +10,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from api.branch import BranchIn, parse_branch
 from api.deps import ServicesDep, require
-from api.errors import InvalidInput, NotFound, error_responses
+from api.errors import Conflict, InvalidInput, NotFound, error_responses
 from api.keys import Principal
 from api.run_store import run_status
 from api.runs import RunService, RunSettings
 from api.schemas import InputError
 from api.webhook import WebhookSettings
+from planner.batch import RunConflictError
 
 
 @asynccontextmanager
@@ -98,17 +99,33 @@ class RunStatus(BaseModel):
             "description": "Accepted; `Location` is the run's status URL",
             "headers": {"Location": {"schema": {"type": "string"}}},
         },
-        **error_responses(401, 403, 413, 422),
+        **error_responses(401, 403, 409, 413, 422),
     },
 )
 async def create_run(
-    branch: BranchIn, request: Request, response: Response, principal: RunStarter, svc: ServicesDep
+    branch: BranchIn,
+    request: Request,
+    response: Response,
+    principal: RunStarter,
+    svc: ServicesDep,
+    run_id: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=128,
+            pattern=r"^[A-Za-z0-9._:-]+$",
+            description="Name the run; default `<branch_id>-<date>-<8 hex of the document's "
+            "SHA-256>`, so posting the same document again is the same run (safe to retry)",
+        ),
+    ] = None,
 ) -> RunAccepted:
     """Accept a branch document (`branch_id`, `date`, shared `rules`, `options` and
     `buildings`, and `reps`, each with the day problem's rep fields and its `leads`).
 
     Branch-wide errors answer 422 naming the field; a rep whose own data is invalid does not
     stop the run: it is reported as that rep's failure in `GET /v1/runs/{run_id}`.
+    Posting a document again resumes its run (reps already planned are kept, failed ones are
+    tried again); a `run_id` already used for another document is 409.
     """
     document: dict[str, Any] = await request.json()
     try:
@@ -116,7 +133,10 @@ async def create_run(
     except InputError as err:
         raise InvalidInput("invalid branch", details=err.errors) from None
     service: RunService = request.app.state.runs
-    run_id = await run_in_threadpool(service.submit, document, parsed, principal.key_id)
+    try:
+        run_id = await run_in_threadpool(service.submit, document, parsed, principal.key_id, run_id)
+    except RunConflictError as err:
+        raise Conflict(str(err)) from None
     response.headers["Location"] = f"/v1/runs/{run_id}"
     return RunAccepted(
         run_id=run_id,

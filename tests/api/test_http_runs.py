@@ -170,3 +170,20 @@ def test_a_run_left_unfinished_by_a_stopped_server_is_finished_by_the_next(
     assert stopped["planned"] >= 1 and stopped["pending"] > 0 and stopped["state"] == "running"
     assert (status["planned"], status["failed"], status["pending"]) == (8, 0, 0)
     assert sorted(p["rep_id"] for p in plans) == sorted(r["id"] for r in doc["reps"])
+
+
+def test_posting_the_same_branch_again_is_the_same_run_and_plans_nothing_twice(api: Api) -> None:
+    doc = _branch(2)
+    with api.client("crm") as c:
+        first = c.post("/v1/runs", json=doc).json()["run_id"]
+        before = _wait_finished(c, first)
+        again = c.post("/v1/runs", json=doc)
+        assert again.status_code == 202 and again.json()["run_id"] == first
+        after = _wait_finished(c, first)
+        other = _branch(1)
+        clash = c.post("/v1/runs", params={"run_id": first}, json=other)
+        named = c.post("/v1/runs", params={"run_id": "my-run"}, json=other)
+    assert after["plans"] == before["plans"]
+    assert len(api.store.plans_of_run(first)) == 2
+    assert clash.status_code == 409 and "another branch document" in clash.json()["message"]
+    assert named.status_code == 202 and named.json()["run_id"] == "my-run"
