@@ -35,9 +35,10 @@ def _branch(tmp_path: Path, n_reps: int, **options: Any) -> tuple[Path, dict[str
     return path, doc
 
 
-def _ironroute(*args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
+def _ironroute(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**(env or os.environ), "COLUMNS": "200"}  # rich wraps nothing the tests look for
     return subprocess.run(
-        [*IRONROUTE, *args], capture_output=True, text=True, timeout=300, check=False, **kw
+        [*IRONROUTE, *args], capture_output=True, text=True, timeout=300, check=False, env=env
     )
 
 
@@ -145,3 +146,48 @@ def test_bad_pool_options_are_refused(tmp_path: Path, extra: list[str]) -> None:
     got = _ironroute("run", str(path), "--db", f"sqlite:///{tmp_path / 'x.db'}", *extra)
     assert got.returncode in (1, 2) and "Traceback" not in got.stderr
     assert "workers" in got.stderr
+
+
+def test_a_run_goes_to_a_dask_cluster_given_by_its_address(tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    path, doc = _branch(tmp_path, 3)
+    db = f"sqlite:///{tmp_path / 'dask.db'}"
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        got = _ironroute("run", str(path), "--db", db, "--scheduler", cluster.scheduler_address)
+    assert got.returncode == 0, got.stderr
+    assert "Dask cluster at tcp://" in got.stderr and "3 of 3" in got.stderr
+    assert sorted(rep_id for rep_id, _ in _stored(db, _run_id(got.stderr))) == ["r01", "r02", "r03"]
+
+
+def test_with_a_webhook_set_every_plan_and_the_run_reach_the_crm_signed(tmp_path: Path) -> None:
+    from api.webhook import SIGNATURE_HEADER, verify
+    from tests.api.crm_receiver import CrmReceiver
+
+    path, _ = _branch(tmp_path, 2)
+    env = {
+        **os.environ,
+        "IRONROUTE_WEBHOOK_URL": "",
+        "IRONROUTE_WEBHOOK_SECRET": "k",
+    }
+    with CrmReceiver() as crm:
+        env["IRONROUTE_WEBHOOK_URL"] = crm.url
+        got = _ironroute("run", str(path), "--db", f"sqlite:///{tmp_path / 'w.db'}", env=env)
+    assert got.returncode == 0, got.stderr
+    events = sorted(json.loads(r["body"])["event"] for r in crm.received)
+    assert events == ["plan.finished", "plan.finished", "run.finished"]
+    assert all(verify("k", r["headers"][SIGNATURE_HEADER], r["body"]) for r in crm.received)
+
+
+def test_a_webhook_url_without_a_secret_is_refused(tmp_path: Path) -> None:
+    path, _ = _branch(tmp_path, 1)
+    env = {**os.environ, "IRONROUTE_WEBHOOK_URL": "http://127.0.0.1:9/x"}
+    env.pop("IRONROUTE_WEBHOOK_SECRET", None)
+    got = _ironroute("run", str(path), "--db", f"sqlite:///{tmp_path / 'w.db'}", env=env)
+    assert got.returncode == 2 and "IRONROUTE_WEBHOOK_SECRET" in got.stderr
+
+
+def _run_id(stderr: str) -> str:
+    return stderr.split("run ", 1)[1].split(":", 1)[0].strip()
