@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from api.branch import default_run_id, parse_branch
 from api.executors import Pool, open_pool
 from api.run_store import SqlRunStore, run_document, unfinished_runs
+from api.schemas import InputError
 from api.store import PlanStore
 from api.webhook import WebhookSender, WebhookSettings
 from planner.batch import BatchError, Branch, run_branch
@@ -83,9 +84,13 @@ class RunService:
         if self.settings.resume_on_start:
             for run_id in unfinished_runs(self.plans):
                 document = run_document(self.plans, run_id)
-                if document is not None:
-                    log.info("resuming run %s", run_id)
-                    self._queue.put((run_id, document, parse_branch(document), None))
+                try:
+                    branch = parse_branch(document)
+                except InputError as err:  # stored by an older version with other rules
+                    log.error("run %s cannot be resumed: %s", run_id, err)
+                    continue
+                log.info("resuming run %s", run_id)
+                self._queue.put((run_id, document or {}, branch, None))
 
     def shutdown(self, timeout_s: float = 30.0) -> None:
         """Stop handing out reps, let the ones in flight finish, close the pool."""
