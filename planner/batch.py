@@ -14,20 +14,19 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
-from dataclasses import dataclass, field, replace
-from datetime import date
-from typing import Literal, Protocol
+from dataclasses import dataclass, replace
+from typing import Protocol
 
-from geo import CRS, BuildingIndex, BuildingSite, LatLon
+from planner.branch import Branch, BranchRep, RepFailure, building_index, day_problem
 from planner.errors import PlannerError, ProblemError
 from planner.plan import DayPlan
-from planner.problem import Building, DayProblem, Lead, Options, Rep, Rules
+from planner.problem import DayProblem
 from planner.search import DEFAULT_SETUP
 from planner.solve import SolveSettings, solve
 
 BATCH_TIME_LIMIT_S = 0.5
-"""Default per-rep search limit of a batch run: 1,000 reps fit in about 5 minutes on two
-cores (``bench/batch.py``); a rep's own ``options.time_limit_s`` still wins."""
+"""Default per-rep search limit of a batch run: 1,000 reps × 40 leads took 6.6 minutes on two
+shared cores (``bench/batch.py``); a rep's own ``options.time_limit_s`` still wins."""
 BATCH_DETERMINISTIC_BRANCHES = 20_000
 """Work limit of a batch rep in deterministic mode (about 0.5-1 s on a 40-lead day here,
 where the single-plan default of 100,000 branches takes 2-5 s)."""
@@ -38,7 +37,6 @@ BATCH_SETTINGS = SolveSettings(
 """Solve settings of a batch rep. The work limit only applies to reps in deterministic mode
 (``options.deterministic``); the others stop at their time limit."""
 
-FailureCode = Literal["invalid_input", "solver_error", "worker_lost"]
 _PLAN_IDS = uuid.UUID("5b0c1f8e-6f1e-4a55-9d3c-2b7f0e6a9c41")
 
 
@@ -48,67 +46,6 @@ class BatchError(PlannerError, RuntimeError):
 
 class RunConflictError(PlannerError, ValueError):
     """A run id is given again with another branch (raised by a store's ``begin_run``)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class RepFailure:
-    """Why one rep has no plan in a run: ``field`` is the JSON path of bad input, if any."""
-
-    rep_id: str
-    code: FailureCode
-    message: str
-    field: str | None = None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BranchRep:
-    """One rep of a branch and the leads assigned to it for the day."""
-
-    rep: Rep
-    leads: tuple[Lead, ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Branch:
-    """A branch's day: shared settings and buildings, every rep with its leads.
-
-    ``rejected`` holds the reps whose own data could not even be read (the edge found the
-    error); they are reported as failures of the run, in the same order of ids.
-    """
-
-    branch_id: str
-    date: date
-    reps: tuple[BranchRep, ...]
-    buildings: tuple[Building, ...] = ()
-    timezone: str = "Asia/Shanghai"
-    crs: CRS = CRS.WGS84
-    rules: Rules = field(default_factory=Rules)
-    options: Options = field(default_factory=Options)
-    rejected: tuple[RepFailure, ...] = ()
-
-    def __post_init__(self) -> None:
-        seen: set[str] = set()
-        ids = [r.rep.id for r in self.reps] + [f.rep_id for f in self.rejected]
-        for rep_id in ids:
-            if rep_id in seen:
-                raise ProblemError("reps", f"duplicate rep id {rep_id!r}")
-            seen.add(rep_id)
-        # the branch-wide checks of a day problem, so that a rep's error is the rep's own
-        DayProblem(
-            date=self.date,
-            timezone=self.timezone,
-            crs=self.crs,
-            rep=Rep(id="-", start=LatLon(0.0, 0.0), end=LatLon(0.0, 0.0)),
-            leads=(),
-            buildings=self.buildings,
-            rules=self.rules,
-            options=self.options,
-        )
-
-    @property
-    def rep_ids(self) -> tuple[str, ...]:
-        """Every rep's id: the planned ones in order, then the rejected ones."""
-        return tuple(r.rep.id for r in self.reps) + tuple(f.rep_id for f in self.rejected)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -177,52 +114,6 @@ Observer = Callable[[RepOutcome], None]
 def plan_id_for(run_id: str, rep_id: str) -> str:
     """The plan id of a rep in a run: the same on every pass, unique across runs."""
     return str(uuid.uuid5(_PLAN_IDS, f"{run_id}\x1f{rep_id}"))
-
-
-def day_problem(branch: Branch, index: int, sites: BuildingIndex | None = None) -> DayProblem:
-    """The day problem of ``branch.reps[index]``: its rep and leads, the branch's settings.
-
-    Only the buildings the rep could sweep are carried (its leads' own buildings and those
-    within ``rules.sweep_radius_m`` of, or covering, an effective lead), in branch order:
-    the planner never looks at any other, so the plan is the one all buildings would give.
-
-    Raises
-    ------
-    ProblemError
-        If the rep's data breaks a rule of the day problem; ``field`` is prefixed with
-        ``reps[index].`` (``leads[…]`` of the day problem are ``reps[i].leads[…]`` here).
-    """
-    item = branch.reps[index]
-    sites = sites or building_index(branch)
-    wanted: set[str] = set()
-    for lead in item.leads:
-        if lead.building_id is not None:
-            wanted.add(lead.building_id)
-        if lead.effective:
-            wanted.update(sites.near(lead.location, branch.rules.sweep_radius_m))
-    try:
-        return DayProblem(
-            date=branch.date,
-            timezone=branch.timezone,
-            crs=branch.crs,
-            rep=item.rep,
-            rules=branch.rules,
-            options=branch.options,
-            leads=item.leads,
-            buildings=tuple(b for b in branch.buildings if b.id in wanted),
-        )
-    except ProblemError as err:  # only rep.* and leads* can be wrong here (see Branch)
-        raise ProblemError(f"reps[{index}].{err.field.removeprefix('rep.')}", err.message) from None
-
-
-def building_index(branch: Branch) -> BuildingIndex:
-    """A spatial index of the branch's buildings (build once, split many reps)."""
-    return BuildingIndex(
-        [
-            BuildingSite(id=b.id, location=b.location, footprint=b.footprint)
-            for b in branch.buildings
-        ]
-    )
 
 
 def plan_job(job: PlanJob) -> DayPlan | RepFailure:
