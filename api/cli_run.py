@@ -30,6 +30,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from api.branch import default_run_id, parse_branch, with_options
 from api.executors import ExecutorError, open_pool
@@ -89,8 +90,12 @@ def run(
     except ValueError as e:
         raise _fail(2, str(e)) from None
     run_id = run_id or default_run_id(data)
-    plans = PlanStore.from_url(db or get_settings().database_url)
-    plans.migrate()
+    url = db or get_settings().database_url
+    try:
+        plans = PlanStore.from_url(url)
+        plans.migrate()
+    except (SQLAlchemyError, ValueError) as e:
+        raise _fail(2, f"cannot open the database {url}: {str(e).splitlines()[0]}") from None
     store = SqlRunStore(plans, data, webhook_url=target[0] if target else None)
     began = time.perf_counter()
     try:
