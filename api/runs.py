@@ -63,7 +63,8 @@ class RunService:
     # lifecycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the runner (and webhook) threads; queue the runs a previous server left."""
+        """Start the runner (and webhook) threads; the runner first queues the runs a previous
+        server left unfinished."""
         runner = threading.Thread(target=self._work, name="ironroute-runs", daemon=True)
         self._threads.append(runner)
         if self.webhook is not None:
@@ -81,16 +82,18 @@ class RunService:
             )
         for thread in self._threads:
             thread.start()
-        if self.settings.resume_on_start:
-            for run_id in unfinished_runs(self.plans):
-                document = run_document(self.plans, run_id)
-                try:
-                    branch = parse_branch(document)
-                except InputError as err:  # stored by an older version with other rules
-                    log.error("run %s cannot be resumed: %s", run_id, err)
-                    continue
-                log.info("resuming run %s", run_id)
-                self._queue.put((run_id, document or {}, branch, None))
+
+    def _resume(self) -> None:
+        """Queue the runs a previous server left unfinished (raises if the database is away)."""
+        for run_id in unfinished_runs(self.plans):
+            document = run_document(self.plans, run_id)
+            try:
+                branch = parse_branch(document)
+            except InputError as err:  # stored by an older version with other rules
+                log.error("run %s cannot be resumed: %s", run_id, err)
+                continue
+            log.info("resuming run %s", run_id)
+            self._queue.put((run_id, document or {}, branch, None))
 
     def shutdown(self, timeout_s: float = 30.0) -> None:
         """Stop handing out reps, let the ones in flight finish, close the pool."""
@@ -134,6 +137,15 @@ class RunService:
         )
 
     def _work(self) -> None:
+        wait_s = 1.0
+        while self.settings.resume_on_start and not self._stopping.is_set():
+            try:  # in this thread: a server starts (and answers /readyz) without its database
+                self._resume()
+                break
+            except Exception:
+                log.exception("cannot look for unfinished runs yet; retrying in %.0f s", wait_s)
+                self._stopping.wait(wait_s)
+                wait_s = min(60.0, 2 * wait_s)
         while not self._stopping.is_set():
             item = self._queue.get()
             if item is None or self._stopping.is_set():

@@ -152,7 +152,7 @@ async def create_run(
     operation_id="get_run",
     summary="A run's progress: planned, failed and pending reps",
     response_model=RunStatus,
-    responses=error_responses(401, 403, 404),
+    responses=error_responses(401, 403, 404, 422),
 )
 async def get_run(run_id: RunId, principal: RunReader, svc: ServicesDep) -> RunStatus:
     found = await run_in_threadpool(run_status, svc.store, run_id)
