@@ -19,7 +19,7 @@ from api.idempotency import IdempotencyStore
 from api.keys import CachedKeys, KeyStore
 from api.limits import BodyLimitMiddleware
 from api.metrics import Metrics, MetricsMiddleware
-from api.routers import health, plans, reps, territories
+from api.routers import health, plans, reps, runs, territories
 from api.services import Services
 from api.settings import Settings, get_settings
 from api.solver_pool import SolverPool, SolveTarget, solve_in_worker
@@ -96,6 +96,7 @@ def create_app(
     app.include_router(plans.router)
     app.include_router(reps.router)
     app.include_router(territories.router)
+    app.include_router(runs.router)  # batch runs; its lifespan runs them in the background
     app.include_router(health.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)

@@ -19,6 +19,7 @@ from rich.table import Table
 from api.bench import bench_app
 from api.cli_balance import balance_branch, balance_cmd
 from api.cli_keys import keys_app
+from api.cli_run import run as run_command
 from api.cli_serve import db_app, serve
 from api.schemas import InputError, parse_day_problem
 from api.svg_map import routes_svg
@@ -37,6 +38,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 app.command()(serve)
 app.command("balance")(balance_cmd)
+app.command("run")(run_command)
 err = Console(stderr=True)
 
 

@@ -185,14 +185,17 @@ def json_path(loc: tuple[int | str, ...]) -> str:
     return out or "(body)"
 
 
+def field_errors(err: ValidationError, prefix: tuple[int | str, ...] = ()) -> list[dict[str, str]]:
+    """pydantic's errors as ``{"field", "message"}`` entries, paths under ``prefix``."""
+    return [{"field": json_path((*prefix, *e["loc"])), "message": e["msg"]} for e in err.errors()]
+
+
 def parse_day_problem(data: Any) -> DayProblem:
     """Validate a day-problem document and build the planner's problem (or InputError)."""
     try:
         model = DayProblemIn.model_validate(data)
     except ValidationError as err:
-        raise InputError(
-            [{"field": json_path(e["loc"]), "message": e["msg"]} for e in err.errors()]
-        ) from None
+        raise InputError(field_errors(err)) from None
     try:
         return to_domain(model)
     except ProblemError as err:
@@ -205,7 +208,20 @@ def _or(value: Any, default: Any) -> Any:
 
 def to_domain(m: DayProblemIn) -> DayProblem:
     """The planner's problem from a validated document (defaults filled in)."""
-    r = m.rep
+    return DayProblem(
+        date=m.date,
+        timezone=_or(m.timezone, "Asia/Shanghai"),
+        crs=CRS(_or(m.crs, "wgs84")),
+        rep=rep_domain(m.rep),
+        rules=rules_domain(m.rules),
+        options=options_domain(m.options),
+        leads=leads_domain(m.leads),
+        buildings=buildings_domain(m.buildings),
+    )
+
+
+def rep_domain(r: RepIn) -> Rep:
+    """The planner's rep (defaults filled in)."""
     lunch = (
         Lunch(
             earliest_min=parse_hhmm(r.lunch.earliest, "rep.lunch.earliest"),
@@ -215,7 +231,7 @@ def to_domain(m: DayProblemIn) -> DayProblem:
         if r.lunch
         else None
     )
-    rep = Rep(
+    return Rep(
         id=r.id,
         start=r.start.domain(),
         end=(r.end or r.start).domain(),
@@ -224,21 +240,33 @@ def to_domain(m: DayProblemIn) -> DayProblem:
         mode=_or(r.mode, "transit"),
         lunch=lunch,
     )
-    ru = m.rules or RulesIn()
-    rules = Rules(
+
+
+def rules_domain(ru: RulesIn | None) -> Rules:
+    """The planner's rules (defaults filled in)."""
+    ru = ru or RulesIn()
+    return Rules(
         min_visits=_or(ru.min_visits, 8),
         min_effective=_or(ru.min_effective, 2),
         target_effective=_or(ru.target_effective, max(3, _or(ru.min_effective, 2))),
         sweep_radius_m=_or(ru.sweep_radius_m, 300.0),
     )
-    o = m.options or OptionsIn()
-    options = Options(
+
+
+def options_domain(o: OptionsIn | None) -> Options:
+    """The planner's options (defaults filled in)."""
+    o = o or OptionsIn()
+    return Options(
         time_limit_s=o.time_limit_s,
         deterministic=bool(o.deterministic),
         urgency_weight=_or(o.urgency_weight, 1.5),
     )
+
+
+def leads_domain(items: list[LeadIn]) -> tuple[Lead, ...]:
+    """The planner's leads (defaults filled in)."""
     leads = []
-    for i, x in enumerate(m.leads):
+    for i, x in enumerate(items):
         kind = _or(x.kind, "new")
         windows = tuple(
             (
@@ -260,7 +288,12 @@ def to_domain(m: DayProblemIn) -> DayProblem:
                 effective=kind == "appointment" or bool(x.effective),
             )
         )
-    buildings = tuple(
+    return tuple(leads)
+
+
+def buildings_domain(items: list[BuildingIn] | None) -> tuple[Building, ...]:
+    """The planner's buildings (defaults filled in)."""
+    return tuple(
         Building(
             id=b.id,
             location=b.location.domain(),
@@ -269,15 +302,5 @@ def to_domain(m: DayProblemIn) -> DayProblem:
             tenants=b.tenants,
             sweep_min=_or(b.sweep_minutes, DEFAULT_SWEEP_MIN),
         )
-        for b in m.buildings or []
-    )
-    return DayProblem(
-        date=m.date,
-        timezone=_or(m.timezone, "Asia/Shanghai"),
-        crs=CRS(_or(m.crs, "wgs84")),
-        rep=rep,
-        rules=rules,
-        options=options,
-        leads=tuple(leads),
-        buildings=buildings,
+        for b in items or []
     )

@@ -10,6 +10,16 @@ from planner.allocation import (
     UnassignedLead,
 )
 from planner.balance import balance
+from planner.batch import (
+    BatchError,
+    Branch,
+    BranchRep,
+    RepFailure,
+    RunConflictError,
+    RunReport,
+    RunStore,
+    run_branch,
+)
 from planner.errors import PlannerError, ProblemError, SolverError
 from planner.plan import DayPlan, Issue, Stop, Totals, Unvisited
 from planner.problem import (
@@ -85,4 +95,12 @@ __all__ = [
     "format_hhmm",
     "parse_hhmm",
     "solve",
+    "BatchError",
+    "Branch",
+    "BranchRep",
+    "RepFailure",
+    "RunConflictError",
+    "RunReport",
+    "RunStore",
+    "run_branch",
 ]

@@ -1,0 +1,35 @@
+"""The run store protocol on dictionaries, for tests of the batch core (the SQL store is
+tested in tests/api against real databases)."""
+
+from __future__ import annotations
+
+from planner import DayPlan, DayProblem
+from planner.batch import Branch, RepFailure, RunReport
+
+
+class MemoryRunStore:
+    """The run store protocol on dictionaries (the SQL one is tested in tests/api)."""
+
+    def __init__(self) -> None:
+        self.plans: dict[str, DayPlan] = {}
+        self.problems: dict[str, DayProblem] = {}
+        self.failures: dict[str, RepFailure] = {}
+        self.reports: list[RunReport] = []
+
+    def begin_run(self, run_id: str, branch: Branch) -> None:
+        pass
+
+    def planned_reps(self, run_id: str) -> set[str]:
+        return set(self.plans)
+
+    def save_plan(self, run_id: str, problem: DayProblem, plan: DayPlan) -> None:
+        assert plan.rep_id not in self.plans, f"{plan.rep_id} planned twice"
+        self.plans[plan.rep_id] = plan
+        self.problems[plan.rep_id] = problem
+        self.failures.pop(plan.rep_id, None)
+
+    def save_failure(self, run_id: str, failure: RepFailure) -> None:
+        self.failures[failure.rep_id] = failure
+
+    def finish_run(self, run_id: str, report: RunReport) -> None:
+        self.reports.append(report)
