@@ -69,7 +69,9 @@ class Instance:
         self.customers = np.array([v for v in range(2, n) if self.group[v] >= 0], dtype=np.int64)
         self.row_of = np.full(n, -1, dtype=np.int64)
         self.row_of[self.customers] = np.arange(len(self.customers))
-        self.node_pen = np.where(self.group >= 0, self.group_pen[np.maximum(self.group, 0)], 0)
+        self.node_pen = np.zeros(n, dtype=np.int64)
+        served = self.group >= 0
+        self.node_pen[served] = self.group_pen[self.group[served]]
         pens = self.group_pen[self.group_pen > 0]
         self.typical_penalty = float(np.median(pens)) if len(pens) else 1.0
         # nearest customers of each customer, for related removals

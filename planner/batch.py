@@ -28,11 +28,12 @@ BATCH_TIME_LIMIT_S = 0.5
 """Default per-rep search limit of a batch run: 1,000 reps × 40 leads took 6.6 minutes on two
 shared cores (``bench/batch.py``); a rep's own ``options.time_limit_s`` still wins."""
 BATCH_DETERMINISTIC_BRANCHES = 20_000
-"""Work limit of a batch rep in deterministic mode (about 0.5-1 s on a 40-lead day here,
-where the single-plan default of 100,000 branches takes 2-5 s)."""
+"""Work limit of a batch rep in deterministic mode: 150 rounds of ruin and recreate, then the
+local search's share of these branches (about 0.5 s on a 40-lead day here, half the single
+plan's deterministic work)."""
 BATCH_SETTINGS = SolveSettings(
     default_time_limit_s=BATCH_TIME_LIMIT_S,
-    setup=DEFAULT_SETUP.deterministic(BATCH_DETERMINISTIC_BRANCHES),
+    setup=replace(DEFAULT_SETUP, lns_rounds=150).deterministic(BATCH_DETERMINISTIC_BRANCHES),
 )
 """Solve settings of a batch rep. The work limit only applies to reps in deterministic mode
 (``options.deterministic``); the others stop at their time limit."""

@@ -232,3 +232,10 @@ def test_a_stop_put_right_before_the_lunch_is_where_the_rep_then_travels_from():
     gaps = insertion_gaps(inst, state.routes[0], np.array([4]))
     # gaps: 0 start-A, 1 A-lunch, 2 lunch-B, 3 B-end
     assert gaps.ok[0].tolist() == [True, False, False, True]
+
+
+def test_a_day_without_leads_gives_empty_routes():
+    data = day_data([[0, 0], [0, 0]], [], lunch=(0, 1000, 30))
+    assert lns(data, None, seconds=60.0, iterations=5, seed=1)[0] == [[]]
+    data = day_data([[0, 0], [0, 0]], [])
+    assert lns(data, None, seconds=60.0, iterations=5, seed=1)[0] == [[]]
