@@ -44,7 +44,7 @@ class SearchSetup:
         (A solution-count limit is not enough: guided local search on a tiny day can go on
         for minutes without another solution.) The local search gets the share of the work
         that ruin and recreate (``lns_rounds`` rounds) leaves it."""
-        return replace(self, branch_limit=max(1_000, int(branches * (1.0 - self.lns_share))))
+        return replace(self, branch_limit=max(1_000, round(branches * (1.0 - self.lns_share))))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
