@@ -8,6 +8,7 @@ import os
 from alembic import context
 from sqlalchemy import Connection, text
 
+import api.run_tables  # noqa: F401  (the run tables share the storage's MetaData)
 from api.db import make_engine
 from api.tables import metadata
 
