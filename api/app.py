@@ -10,9 +10,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from api.errors import install_error_handlers
 from api.idempotency import IdempotencyStore
@@ -39,6 +42,34 @@ Route planning for field sales reps: post a day problem, get a feasible day plan
 offset; durations are minutes, distances road kilometres; points are `{"lat", "lon"}` in the
 problem's `crs`, while GeoJSON is `[lon, lat]` in WGS-84.
 """
+
+
+_KNOWN_QUERY: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """A query parameter the operation does not declare is an error (422), never ignored."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not request.query_params:
+        return
+    known = _KNOWN_QUERY.get(id(route))
+    if known is None:
+        known = _KNOWN_QUERY[id(route)] = frozenset(_query_names(route.dependant))
+    unknown = sorted({k for k in request.query_params if k not in known})
+    if unknown:
+        raise RequestValidationError(
+            [
+                {"loc": ("query", k), "msg": "unknown query parameter", "type": "extra_forbidden"}
+                for k in unknown
+            ]
+        )
 
 
 def create_app(
@@ -89,6 +120,7 @@ def create_app(
         summary="Day routes and territories for B2B field sales teams",
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query)],
     )
     app.state.services = services
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]

@@ -85,6 +85,19 @@ def test_bad_query_header_and_path_values_are_422_naming_them(api, small_problem
     assert r.status_code == 422 and r.json()["details"][0]["field"] == "path.date"
 
 
+def test_a_query_parameter_no_operation_declares_is_422_not_ignored(api, small_problem_doc):
+    content = json.dumps(small_problem_doc).encode()
+    r = _post(api, content, params={"dry_run": "true", "dryrun": "true"})
+    assert r.status_code == 422 and [d["field"] for d in r.json()["details"]] == ["query.dryrun"]
+    r = httpx.get(api.url + "/v1/reps/r17/plans/2026-11-27?v=2", headers=api.auth("crm"))
+    assert r.status_code == 422 and r.json()["details"][0]["field"] == "query.v"
+    r = httpx.post(api.url + "/v1/runs?runid=x", json={}, headers=api.auth("crm"), timeout=30)
+    assert r.status_code == 422 and "query.runid" in r.json()["message"]
+    # declared parameters still work
+    r = _post(api, content, params={"dry_run": "true"})
+    assert r.status_code == 200
+
+
 def test_unknown_routes_and_methods_answer_the_error_body(api):
     r = httpx.get(api.url + "/v2/nothing")
     assert r.status_code == 404 and r.json()["code"] == "not_found"
