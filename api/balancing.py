@@ -241,7 +241,7 @@ def _to_domain(m: BalanceRequest) -> BalanceProblem:
         reps=reps,
         leads=leads,
         buildings=tuple(Site(id=b.id, location=b.location.domain()) for b in m.buildings or []),
-        crs=CRS(_or(m.crs, "wgs84")),
+        crs=CRS(_or(m.crs, CRS.WGS84)),
         options=BalanceOptions(
             time_limit_s=_or(o.time_limit_s, DEFAULT_TIME_LIMIT_S), weights=weights
         ),

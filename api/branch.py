@@ -35,7 +35,7 @@ from api.schemas import (
     rules_domain,
 )
 from geo import CRS
-from planner import ProblemError
+from planner import DEFAULT_TIMEZONE, ProblemError
 from planner.batch import Branch, BranchRep, RepFailure
 
 MAX_REPS = 20_000
@@ -118,8 +118,8 @@ def parse_branch(data: Any) -> Branch:
         return Branch(
             branch_id=envelope.branch_id,
             date=envelope.date,
-            timezone=_or(envelope.timezone, "Asia/Shanghai"),
-            crs=CRS(_or(envelope.crs, "wgs84")),
+            timezone=_or(envelope.timezone, DEFAULT_TIMEZONE),
+            crs=CRS(_or(envelope.crs, CRS.WGS84)),
             rules=rules_domain(envelope.rules),
             options=options_domain(envelope.options),
             buildings=buildings_domain(envelope.buildings),

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from geo import LatLon, to_wgs84
+from planner import DEFAULT_TIMEZONE
 
 PRODID = "-//ironroute//day plan//EN"
 
@@ -50,7 +51,7 @@ def _description(stop: dict[str, Any], leads: dict[str, Any], plan_id: str) -> s
 
 def plan_calendar(plan: dict[str, Any], problem: dict[str, Any], stamp: datetime) -> bytes:
     """The iCalendar file of ``plan`` (answering ``problem``); ``stamp`` is its DTSTAMP."""
-    zone = ZoneInfo(problem.get("timezone") or "Asia/Shanghai")
+    zone = ZoneInfo(problem.get("timezone") or DEFAULT_TIMEZONE)
     leads = {x["id"]: x for x in problem.get("leads") or []}
     buildings = {b["id"]: b for b in problem.get("buildings") or []}
     plan_id = str(plan["plan_id"])

@@ -21,6 +21,7 @@ from geo import CRS, InvalidFootprint, LatLon, footprint_polygon
 from planner import (
     DEFAULT_SERVICE_MIN,
     DEFAULT_SWEEP_MIN,
+    DEFAULT_TIMEZONE,
     DEFAULT_WINDOW,
     MAX_LEADS,
     Building,
@@ -210,8 +211,8 @@ def to_domain(m: DayProblemIn) -> DayProblem:
     """The planner's problem from a validated document (defaults filled in)."""
     return DayProblem(
         date=m.date,
-        timezone=_or(m.timezone, "Asia/Shanghai"),
-        crs=CRS(_or(m.crs, "wgs84")),
+        timezone=_or(m.timezone, DEFAULT_TIMEZONE),
+        crs=CRS(_or(m.crs, CRS.WGS84)),
         rep=rep_domain(m.rep),
         rules=rules_domain(m.rules),
         options=options_domain(m.options),

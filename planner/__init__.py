@@ -25,6 +25,7 @@ from planner.plan import DayPlan, Issue, Stop, Totals, Unvisited
 from planner.problem import (
     DEFAULT_SERVICE_MIN,
     DEFAULT_SWEEP_MIN,
+    DEFAULT_TIMEZONE,
     DEFAULT_WINDOW,
     MAX_LEADS,
     Building,
@@ -73,6 +74,7 @@ __all__ = [
     "DEFAULT_SERVICE_MIN",
     "DEFAULT_SETUP",
     "DEFAULT_SWEEP_MIN",
+    "DEFAULT_TIMEZONE",
     "DEFAULT_WINDOW",
     "MAX_LEADS",
     "Building",

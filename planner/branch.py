@@ -13,7 +13,7 @@ from typing import Literal
 
 from geo import CRS, BuildingIndex, BuildingSite, LatLon
 from planner.errors import ProblemError
-from planner.problem import Building, DayProblem, Lead, Options, Rep, Rules
+from planner.problem import DEFAULT_TIMEZONE, Building, DayProblem, Lead, Options, Rep, Rules
 
 FailureCode = Literal["invalid_input", "solver_error", "worker_lost"]
 """Why a rep has no plan: its data, the solver, or the worker that was planning it."""
@@ -49,7 +49,7 @@ class Branch:
     date: date
     reps: tuple[BranchRep, ...]
     buildings: tuple[Building, ...] = ()
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     crs: CRS = CRS.WGS84
     rules: Rules = field(default_factory=Rules)
     options: Options = field(default_factory=Options)

@@ -43,6 +43,10 @@ def format_hhmm(minutes: float) -> str:
     return f"{m // 60:02d}:{m % 60:02d}"
 
 
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+"""The time zone of a problem that names none (the contract's default)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Lunch:
     """One break of exactly ``minutes`` that starts between ``earliest`` and ``latest``."""
@@ -150,7 +154,7 @@ class DayProblem:
     rep: Rep
     leads: tuple[Lead, ...]
     buildings: tuple[Building, ...] = ()
-    timezone: str = "Asia/Shanghai"
+    timezone: str = DEFAULT_TIMEZONE
     crs: CRS = CRS.WGS84
     rules: Rules = field(default_factory=Rules)
     options: Options = field(default_factory=Options)
