@@ -48,18 +48,13 @@ class Instance:
             self.group_pen[g] = penalty
             for node in nodes:
                 self.group[node] = g
-        self.exclusive: list[list[int]] = [[] for _ in range(n)]
-        for e, nodes in enumerate(data.exclusive):
-            for node in nodes:
-                self.exclusive[node].append(e)
         self.n_exclusive = len(data.exclusive)
-        # the nodes each node shuts out when it is visited (same exclusive set)
-        self.shuts: list[np.ndarray] = [
-            np.asarray(
-                sorted({u for e in self.exclusive[v] for u in data.exclusive[e]}), dtype=np.int64
-            )
-            for v in range(n)
-        ]
+        # the nodes each node shuts out when it is visited (those sharing an exclusive set)
+        shut: list[set[int]] = [set() for _ in range(n)]
+        for nodes in data.exclusive:
+            for node in nodes:
+                shut[node].update(nodes)
+        self.shuts = [np.asarray(sorted(u), dtype=np.int64) for u in shut]
         self.visit_unit = np.asarray(data.visit_unit, dtype=np.int64)
         self.eff_unit = np.asarray(data.effective_unit, dtype=np.int64)
         self.min_visits, self.min_eff = data.min_visits, data.min_effective
@@ -353,5 +348,5 @@ class State:
                 while p >= len(route.seq) or route.seq[p] == LUNCH:
                     p -= 1
                 if p < 0:
-                    return
+                    break  # nothing left to drop: the round is rejected as infeasible
                 self.remove(r, [p])
