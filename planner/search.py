@@ -33,7 +33,8 @@ class SearchSetup:
     """Seed of the perturbations and of the ruin-and-recreate search."""
     lns_share: float = 0.0
     """Share of the time limit given to ruin and recreate (``planner._lns``) before
-    OR-Tools' local search polishes its best routes; 0 leaves the search to OR-Tools."""
+    OR-Tools' local search polishes its best routes (from ``first_solution`` only: the
+    ``portfolio`` is not used then); 0 leaves the search to OR-Tools."""
     lns_rounds: int = 300
     """Ruin-and-recreate rounds in deterministic mode (the clock decides otherwise): about
     0.8 s on a 50-lead day here."""
