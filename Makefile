@@ -1,5 +1,7 @@
 # Quick start: `make demo` and `make test` both set everything up on a fresh clone.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# Python 3.12 (pyvalhalla, the road-network engine, ships wheels for 3.12 and later only)
+# (the first one that runs: pyenv's shim may exist without a 3.12 selected)
+PYTHON ?= $(firstword $(foreach p,$(wildcard /root/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12),$(shell $(p) -c "" 2>/dev/null && echo $(p))))
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -7,7 +9,7 @@ STAMP := $(VENV)/.installed
 .PHONY: setup demo test lint bench clean
 
 $(STAMP): pyproject.toml
-	@test -n "$(PYTHON)" || { echo "need python3.11 on PATH"; exit 1; }
+	@test -n "$(PYTHON)" || { echo "need python3.12 on PATH (or under /root/.pyenv/versions/3.12*)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,bench]'

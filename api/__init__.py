@@ -1,2 +1,2 @@
-"""ironroute's edges: the `ironroute` CLI, the JSON schemas, the HTTP API (``api.app``),
-plan storage (``api.store.PlanStore``), benchmark commands and maps."""
+"""ironroute's edges: the `ironroute` CLI, the JSON schemas, the HTTP API (``api.http.app``),
+plan storage (``api.store.plans.PlanStore``), benchmark commands and maps."""

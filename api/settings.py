@@ -1,4 +1,5 @@
-"""Server settings, read from ``IRONROUTE_*`` environment variables (pydantic-settings).
+"""Every setting of ironroute, read from ``IRONROUTE_*`` environment variables
+(pydantic-settings): the server, batch runs, the CRM webhook and the travel-time provider.
 
 Nothing is read at import: ``get_settings()`` builds them once, on first use, and
 ``create_app(settings)`` takes an explicit object so tests and embedders choose their own.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///ironroute.db"
@@ -60,6 +61,39 @@ class Settings(BaseSettings):
     idempotency_ttl_s: float = Field(
         86_400.0, gt=0, description="How long an Idempotency-Key's answer is kept for replays"
     )
+
+    # batch runs (``ironroute run`` and ``POST /v1/runs``)
+    run_scheduler: str | None = Field(
+        None, description="Dask scheduler address (tcp://host:8786); default local processes"
+    )
+    run_workers: int | None = Field(
+        None, ge=1, le=512, description="Local run processes; default the CPUs"
+    )
+    run_resume_on_start: bool = Field(True, description="Plan runs left unfinished on start")
+
+    # the CRM webhook (off unless a URL is set)
+    webhook_url: str | None = Field(None, description="POST finished plans and runs here")
+    webhook_secret: SecretStr | None = Field(None, description="HMAC-SHA256 key of signatures")
+    webhook_timeout_s: float = Field(10.0, gt=0, le=120, description="Per-attempt timeout")
+    webhook_backoff_s: float = Field(
+        5.0, gt=0, le=3600, description="Wait after the first failed attempt; doubles each time"
+    )
+    webhook_backoff_max_s: float = Field(3600.0, gt=0, description="Longest wait between tries")
+    webhook_poll_s: float = Field(1.0, gt=0, le=60, description="How often due ones are sent")
+
+    def webhook_target(self) -> tuple[str, str] | None:
+        """``(url, secret)`` when the webhook is configured, else None.
+
+        Raises
+        ------
+        ValueError
+            If a URL is set without a secret (unsigned deliveries are never sent).
+        """
+        if not self.webhook_url:
+            return None
+        if self.webhook_secret is None or not self.webhook_secret.get_secret_value():
+            raise ValueError("IRONROUTE_WEBHOOK_URL is set but IRONROUTE_WEBHOOK_SECRET is not")
+        return self.webhook_url, self.webhook_secret.get_secret_value()
 
 
 @lru_cache(maxsize=1)

@@ -41,9 +41,9 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from api.keys import KeyStore
-from api.store import PlanStore
-from planner.demo import day_problems, make_branch
+from api.store.keys import KeyStore
+from api.store.plans import PlanStore
+from planner.demo.branch import day_problems, make_branch
 
 OPEN_LOOP_CONNECTIONS = 64
 IRONROUTE = str(Path(sys.executable).with_name("ironroute"))

@@ -2,7 +2,7 @@
 
 Generates a seeded city-sized pool (business districts of buildings, some loose leads,
 reps based at branch offices across the city, yesterday's owners, private and reclaimed
-leads, a few new reps), balances it with ``planner.balance`` on one core (one CP-SAT
+leads, a few new reps), balances it with ``planner.territory.balance`` on one core (one CP-SAT
 worker), checks the answer's invariants and prints a rich table.
 
     .venv/bin/python -m bench.balance                       # both sizes
@@ -20,7 +20,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from api.balancing import parse_balance_request
+from api.documents.balance import parse_balance_request
 from planner import balance
 
 _CENTRE = (39.93, 116.42)  # Beijing

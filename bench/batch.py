@@ -35,13 +35,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from api.branch import parse_branch, problem_document, with_options
-from api.executors import Pool, dask_pool, default_workers, local_pool
-from api.run_store import SqlRunStore
-from api.store import PlanStore
+from api.documents.branch import parse_branch, problem_document, with_options
+from api.runs.executors import Pool, dask_pool, default_workers, local_pool
+from api.store.plans import PlanStore
+from api.store.runs import SqlRunStore
 from bench.day_plans import load_checker
-from planner.batch import BATCH_SETTINGS, run_branch
-from planner.demo import make_branch
+from planner.demo.branch import make_branch
+from planner.runs.batch import BATCH_SETTINGS, run_branch
 
 CITY_STEP_DEG = 0.35  # each generated branch is moved this far north-east of the last
 

@@ -22,9 +22,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from api.schemas import parse_day_problem
+from api.documents.day import parse_day_problem
 from planner import solve
-from planner.demo import day_problems, make_branch
+from planner.demo.branch import day_problems, make_branch
 
 CHECKER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_plan.py"
 

@@ -23,7 +23,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from api.bench import ours, peer_solvers, run_solver
+from api.cli.bench import ours, run_solver
+from bench.peers import peer_solvers
 from bench.toptw_files import BKS_PATH, instance_paths, load_bks, read_toptw_file
 
 SETS = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planner.toptw import ToptwInstance, parse_bks, parse_toptw
+from planner.orienteering.toptw import ToptwInstance, parse_bks, parse_toptw
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "toptw"
 BKS_PATH = DATA_DIR / "bks.csv"

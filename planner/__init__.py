@@ -1,28 +1,9 @@
 """ironroute's planner: the day problem and plan, the daily route optimizer, and the
 territory balancer."""
 
-from planner.allocation import (
-    Allocation,
-    BalanceMetrics,
-    BuildingSplit,
-    Overlap,
-    RepLoad,
-    UnassignedLead,
-)
-from planner.balance import balance
-from planner.batch import (
-    BatchError,
-    Branch,
-    BranchRep,
-    RepFailure,
-    RunConflictError,
-    RunReport,
-    RunStore,
-    run_branch,
-)
 from planner.errors import PlannerError, ProblemError, SolverError
-from planner.plan import DayPlan, Issue, Stop, Totals, Unvisited
-from planner.problem import (
+from planner.routing.plan import DayPlan, Issue, Stop, Totals, Unvisited
+from planner.routing.problem import (
     DEFAULT_SERVICE_MIN,
     DEFAULT_SWEEP_MIN,
     DEFAULT_TIMEZONE,
@@ -38,9 +19,28 @@ from planner.problem import (
     format_hhmm,
     parse_hhmm,
 )
-from planner.search import DEFAULT_SETUP, SearchSetup
-from planner.solve import SolveSettings, solve
-from planner.territory import (
+from planner.routing.search_setup import DEFAULT_SETUP, SearchSetup
+from planner.routing.solve import SolveSettings, solve
+from planner.runs.batch import (
+    BatchError,
+    Branch,
+    BranchRep,
+    RepFailure,
+    RunConflictError,
+    RunReport,
+    RunStore,
+    run_branch,
+)
+from planner.territory.allocation import (
+    Allocation,
+    BalanceMetrics,
+    BuildingSplit,
+    Overlap,
+    RepLoad,
+    UnassignedLead,
+)
+from planner.territory.balance import balance
+from planner.territory.problem import (
     DEFAULT_EFFORT_MIN,
     DEFAULT_MAX_LEADS,
     DEFAULT_MIN_LEADS,

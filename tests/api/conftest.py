@@ -12,12 +12,12 @@ from typing import Any
 import httpx
 import pytest
 
-from api.app import create_app
-from api.keys import KeyStore
-from api.schemas import parse_day_problem
+from api.documents.day import parse_day_problem
+from api.http.app import create_app
+from api.http.solver_pool import SolveTarget, solve_in_worker
 from api.settings import Settings
-from api.solver_pool import SolveTarget, solve_in_worker
-from api.store import PlanStore
+from api.store.keys import KeyStore
+from api.store.plans import PlanStore
 from planner import solve
 from tests.api.databases import database_url
 from tests.api.live import LiveServer

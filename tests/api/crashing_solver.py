@@ -7,7 +7,7 @@ import os
 import signal
 from typing import Any
 
-from api.solver_pool import solve_in_worker
+from api.http.solver_pool import solve_in_worker
 from planner import DayProblem, SolveSettings
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from api.db import normalize_url
+from api.store.db import normalize_url
 
 PG_ENV = "IRONROUTE_TEST_POSTGRES_URL"
 PG_DEFAULT = os.environ.get(

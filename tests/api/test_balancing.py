@@ -1,4 +1,4 @@
-"""The balance request and response documents (api.balancing) and `ironroute balance`."""
+"""The balance request and response documents (api.documents.balance) and `ironroute balance`."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, shape
 from typer.testing import CliRunner
 
-from api.balancing import BalanceRequest, BalanceResponse, balance_document
-from api.cli import app
-from api.schemas import InputError
+from api.cli.main import app
+from api.documents.balance import BalanceRequest, BalanceResponse, balance_document
+from api.documents.day import InputError
 from geo import LatLon, gcj02_to_wgs84
 
 runner = CliRunner()

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.main import app
 from tests.planner.test_toptw import C101
 
 runner = CliRunner()

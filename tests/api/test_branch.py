@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from api.branch import parse_branch, problem_document
-from api.schemas import InputError
-from planner.demo import day_problems, make_branch
+from api.documents.branch import parse_branch, problem_document
+from api.documents.day import InputError
+from planner.demo.branch import day_problems, make_branch
 
 
 def _doc() -> dict[str, Any]:

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from api.balancing import BalanceResponse
-from api.cli import app
+from api.cli.main import app
+from api.documents.balance import BalanceResponse
 from tests.conftest import assert_plan_valid
 
 runner = CliRunner()

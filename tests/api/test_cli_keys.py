@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
-from api.cli import app
-from api.db import current_revision, head_revision
-from api.keys import KeyStore
-from api.store import PlanStore
+from api.cli.main import app
+from api.store.db import current_revision, head_revision
+from api.store.keys import KeyStore
+from api.store.plans import PlanStore
 
 runner = CliRunner()
 

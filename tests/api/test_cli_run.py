@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from api.branch import problem_document
-from api.run_store import run_status
-from api.store import PlanStore
-from api.tables import plans as plans_table
-from planner.demo import make_branch
+from api.documents.branch import problem_document
+from api.store.plans import PlanStore
+from api.store.runs import run_status
+from api.store.tables import plans as plans_table
+from planner.demo.branch import make_branch
 from tests.conftest import assert_plan_valid
 
 IRONROUTE = [str(Path(sys.executable).parent / "ironroute")]
@@ -163,7 +163,7 @@ def test_a_run_goes_to_a_dask_cluster_given_by_its_address(tmp_path: Path) -> No
 
 
 def test_with_a_webhook_set_every_plan_and_the_run_reach_the_crm_signed(tmp_path: Path) -> None:
-    from api.webhook import SIGNATURE_HEADER, verify
+    from api.runs.webhook import SIGNATURE_HEADER, verify
     from tests.api.crm_receiver import CrmReceiver
 
     path, _ = _branch(tmp_path, 2)

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from distributed import LocalCluster
 
-from api.branch import parse_branch, with_options
-from api.executors import ExecutorError, dask_pool, default_workers, local_pool, open_pool
+from api.documents.branch import parse_branch, with_options
+from api.runs.executors import ExecutorError, dask_pool, default_workers, local_pool, open_pool
 from planner import DEFAULT_SETUP, SolveSettings
-from planner.batch import run_branch
-from planner.demo import make_branch
+from planner.demo.branch import make_branch
+from planner.runs.batch import run_branch
 from tests.planner.memory_store import MemoryRunStore
 
 QUICK = SolveSettings(setup=DEFAULT_SETUP.deterministic(3_000))

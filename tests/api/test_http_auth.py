@@ -7,8 +7,8 @@ import time
 import httpx
 import pytest
 
-from api.keys import CachedKeys, KeyStore, digest
-from api.tables import api_keys
+from api.store.keys import CachedKeys, KeyStore, digest
+from api.store.tables import api_keys
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ import uuid
 
 from sqlalchemy import select
 
-from api.keys import KeyStore
-from api.tables import idempotency
+from api.store.keys import KeyStore
+from api.store.tables import idempotency
 from tests.conftest import assert_plan_valid
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from api.app import create_app
+from api.http.app import create_app
 from api.settings import Settings
 from tests.api.conftest import TEST_SETTINGS, Api, running_api
 from tests.api.crashing_solver import crash_or_solve

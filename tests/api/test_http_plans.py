@@ -7,7 +7,7 @@ from typing import Any
 
 from icalendar import Calendar
 
-from api.plan_schema import DayPlanOut
+from api.documents.plan import DayPlanOut
 from tests.conftest import assert_plan_valid
 
 

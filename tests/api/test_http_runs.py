@@ -13,12 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from api.app import create_app
-from api.branch import problem_document
-from api.runs import RunSettings
+from api.documents.branch import problem_document
+from api.http.app import create_app
+from api.runs.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, verify
 from api.settings import Settings
-from api.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, WebhookSettings, verify
-from planner.demo import make_branch
+from planner.demo.branch import make_branch
 from tests.api.conftest import TEST_SETTINGS, Api, add_keys
 from tests.api.crm_receiver import CrmReceiver
 from tests.api.live import LiveServer
@@ -29,11 +28,16 @@ SECRET = "crm-shared-secret"
 
 @contextmanager
 def _server(db: str, webhook_url: str | None = None) -> Iterator[Api]:
-    app = create_app(Settings(database_url=db, **TEST_SETTINGS))
-    app.state.run_settings = RunSettings(workers=2)
-    app.state.webhook_settings = WebhookSettings(
-        webhook_url=webhook_url, webhook_secret=SECRET, webhook_backoff_s=0.2, webhook_poll_s=0.1
+    settings = Settings(
+        database_url=db,
+        **TEST_SETTINGS,
+        run_workers=2,
+        webhook_url=webhook_url,
+        webhook_secret=SECRET,
+        webhook_backoff_s=0.2,
+        webhook_poll_s=0.1,
     )
+    app = create_app(settings)
     with LiveServer(app) as server:
         keys, ids = add_keys(app.state.services.store)
         yield Api(url=server.url, store=app.state.services.store, keys=keys, key_ids=ids)

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.balancing import BalanceResponse
+from api.documents.balance import BalanceResponse
 from tests.conftest import DATA
 
 

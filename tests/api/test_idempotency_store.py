@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.errors import Conflict, InvalidInput
-from api.idempotency import IdempotencyStore, Replay, fingerprint
+from api.http.errors import Conflict, InvalidInput
+from api.http.idempotency import IdempotencyStore, Replay, fingerprint
 
 
 class Clock:

@@ -15,12 +15,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from api.branch import parse_branch, problem_document, with_options
-from api.run_store import SqlRunStore, run_document, run_status, unfinished_runs
-from api.run_tables import webhook_deliveries
-from api.store import PlanStore
-from api.tables import plans as plans_table
-from api.webhook import (
+from api.documents.branch import parse_branch, problem_document, with_options
+from api.runs.webhook import (
     DELIVERY_HEADER,
     EVENT_HEADER,
     SIGNATURE_HEADER,
@@ -30,9 +26,13 @@ from api.webhook import (
     sign,
     verify,
 )
+from api.store.plans import PlanStore
+from api.store.run_tables import webhook_deliveries
+from api.store.runs import SqlRunStore, run_document, run_status, unfinished_runs
+from api.store.tables import plans as plans_table
 from planner import DEFAULT_SETUP, SolveSettings, solve
-from planner.batch import RunConflictError, day_problem, plan_id_for, run_branch
-from planner.demo import make_branch
+from planner.demo.branch import make_branch
+from planner.runs.batch import RunConflictError, day_problem, plan_id_for, run_branch
 from tests.api.crm_receiver import CrmReceiver
 from tests.conftest import assert_plan_valid
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from api.db import current_revision, head_revision, normalize_url
-from api.store import PlanStore
-from api.tables import problems
+from api.store.db import current_revision, head_revision, normalize_url
+from api.store.plans import PlanStore
+from api.store.tables import problems
 from tests.conftest import assert_plan_valid
 
 
@@ -127,6 +127,6 @@ def test_postgresql_urls_use_psycopg_3():
 
 
 def test_the_migrations_ship_inside_the_api_package():
-    versions = importlib.resources.files("api.migrations") / "versions"
+    versions = importlib.resources.files("api.store.migrations") / "versions"
     assert any(p.name.startswith("0001") for p in versions.iterdir())
-    assert (importlib.resources.files("api.migrations") / "script.py.mako").is_file()
+    assert (importlib.resources.files("api.store.migrations") / "script.py.mako").is_file()

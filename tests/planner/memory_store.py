@@ -4,7 +4,7 @@ tested in tests/api against real databases)."""
 from __future__ import annotations
 
 from planner import DayPlan, DayProblem
-from planner.batch import Branch, RepFailure, RunReport
+from planner.runs.batch import Branch, RepFailure, RunReport
 
 
 class MemoryRunStore:

@@ -1,4 +1,5 @@
-"""The territory balancer's rules (planner.balance), on generated branches and named cases."""
+"""The territory balancer's rules (planner.territory.balance), on generated branches and
+named cases."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, shape
 
-from api.balancing import parse_balance_request
+from api.documents.balance import parse_balance_request
 from planner import Allocation, BalanceProblem, PoolLead, Site, balance
-from planner.demo import make_branch
-from planner.demo_pool import pool_request
+from planner.demo.branch import make_branch
+from planner.demo.pool import pool_request
 from tests.planner.balance_factories import at, lead, problem, problems, rep
 
 PROPERTY = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

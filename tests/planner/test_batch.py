@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from api.branch import parse_branch, problem_document, with_options
-from api.schemas import parse_day_problem
+from api.documents.branch import parse_branch, problem_document, with_options
+from api.documents.day import parse_day_problem
 from planner import DEFAULT_SETUP, SolveSettings, solve
-from planner.batch import (
+from planner.demo.branch import make_branch
+from planner.runs.batch import (
     BATCH_SETTINGS,
     BatchError,
     Branch,
@@ -22,7 +23,6 @@ from planner.batch import (
     plan_id_for,
     run_branch,
 )
-from planner.demo import make_branch
 from tests.conftest import assert_plan_valid
 from tests.planner.memory_store import MemoryRunStore
 

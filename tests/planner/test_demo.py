@@ -1,4 +1,4 @@
-"""Tests of the seeded demo branch generator (planner/demo.py)."""
+"""Tests of the seeded demo branch generator (planner/demo/branch.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from shapely.geometry import Point, shape
 
-from planner.demo import day_problems, make_branch
+from planner.demo.branch import day_problems, make_branch
 
 OFFICE = {"lat": 39.9968, "lon": 116.4807}
 NEXT_SHIFT_START = datetime.fromisoformat("2026-11-30T08:30:00+08:00")  # 11-27 is a Friday

@@ -8,17 +8,17 @@ import random
 import numpy as np
 import pytest
 
-from api.schemas import parse_day_problem
+from api.documents.day import parse_day_problem
 from geo import TravelModel
-from planner._context import Item, build_context
-from planner._lns import lns
-from planner._lns_state import LUNCH, Instance, State, insertion_gaps
-from planner._model import RoutingData, build_routing_data
-from planner._routing import build_model, search_parameters
-from planner.demo import day_problems, make_branch
-from planner.orienteering import routing_data
-from planner.search import SearchSetup
-from planner.toptw import ToptwInstance, route_score, verify_routes
+from planner.demo.branch import day_problems, make_branch
+from planner.orienteering.engine import routing_data
+from planner.orienteering.toptw import ToptwInstance, route_score, verify_routes
+from planner.routing._context import Item, build_context
+from planner.routing._lns import lns
+from planner.routing._lns_state import LUNCH, Instance, State, insertion_gaps
+from planner.routing._model import RoutingData, build_routing_data
+from planner.routing._ortools import build_model, search_parameters
+from planner.routing.search_setup import SearchSetup
 from tests.planner.test_toptw import C101, first_customers, read_toptw_file
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from planner.orienteering import routing_data, solve_orienteering
-from planner.search import SearchSetup
-from planner.toptw import route_score, verify_routes
+from planner.orienteering.engine import routing_data, solve_orienteering
+from planner.orienteering.toptw import route_score, verify_routes
+from planner.routing.search_setup import SearchSetup
 from tests.planner.test_toptw import C101, first_customers, read_toptw_file
 
 # deterministic: a work limit, not the clock

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from api.schemas import parse_day_problem
+from api.documents.day import parse_day_problem
 from geo import CRS, LatLon, from_wgs84
 from planner import SolveSettings, solve
 from tests.conftest import assert_plan_valid

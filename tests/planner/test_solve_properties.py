@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.schemas import parse_day_problem
+from api.documents.day import parse_day_problem
 from geo import LatLon, from_wgs84
 from planner import SearchSetup, SolveSettings, solve
 from tests.conftest import assert_plan_valid

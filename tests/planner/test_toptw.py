@@ -7,7 +7,13 @@ import dataclasses
 import pytest
 
 from bench.toptw_files import instance_paths, load_bks, read_toptw_file
-from planner.toptw import ToptwInstance, parse_bks, parse_toptw, route_score, verify_routes
+from planner.orienteering.toptw import (
+    ToptwInstance,
+    parse_bks,
+    parse_toptw,
+    route_score,
+    verify_routes,
+)
 
 C101 = instance_paths("solomon100")[0]
 # Righini & Salani's proven-optimal single route for c101 (score 320), from their log.

@@ -1,0 +1,121 @@
+"""The CLI's shared plumbing: the error console, exits with a message, JSON input, the plan
+summary table, progress bars and settings with the command line's options on top.
+
+Only typer and rich load here; the commands import the planner and storage when they run.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from api.settings import Settings
+    from planner import DayPlan
+
+err = Console(stderr=True)
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url",
+        help="SQLAlchemy URL (default: $IRONROUTE_DATABASE_URL, else sqlite:///ironroute.db)",
+        show_default=False,
+    ),
+]
+
+
+def fail(code: int, message: str, details: list[dict[str, str]] | None = None) -> typer.Exit:
+    """Print ``message`` (and each ``{"field", "message"}`` detail); the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}")
+    for d in details or []:
+        err.print(f"  [red]{d['field']}[/]: {d['message']}")
+    return typer.Exit(code)
+
+
+def read_json(path: str) -> Any:
+    """The JSON document at ``path`` (``-``: stdin); exit 2 when unreadable or not JSON."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as e:
+        raise fail(2, f"cannot read {path}: {e.strerror or e}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise fail(2, f"{path} is not JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+
+
+def write_json(doc: Any, output: Path | None) -> None:
+    """``doc`` as indented JSON to ``output``, or to stdout when it is None."""
+    text = json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def summary_table(title: str, plans: list[DayPlan]) -> Table:
+    """One row per plan: status, visits, effective, sweeps, km, travel, back at, value."""
+    table = Table(title=title, title_justify="left")
+    for name in (
+        "rep",
+        "status",
+        "visits",
+        "effective",
+        "sweeps",
+        "km",
+        "travel min",
+        "back at",
+        "value",
+    ):
+        table.add_column(name, justify="left" if name in ("rep", "status") else "right")
+    for p in plans:
+        t = p.totals
+        style = {"ok": "green", "shortfall": "yellow", "infeasible": "red"}[p.status]
+        table.add_row(
+            p.rep_id,
+            f"[{style}]{p.status}[/]",
+            str(t.visits),
+            str(t.effective_visits),
+            str(t.sweeps),
+            f"{t.travel_km:.1f}",
+            f"{t.travel_minutes:.0f}",
+            t.return_at.strftime("%H:%M") if t.return_at else "-",
+            f"{t.value:g}",
+        )
+    return table
+
+
+def progress() -> Progress:
+    """A progress bar on stderr: spinner, description, bar, count, elapsed."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+
+
+def settings_from(**overrides: object) -> Settings:
+    """Settings from the environment with the CLI's options on top (exit 2 if invalid)."""
+    from pydantic import ValidationError
+
+    from api.settings import Settings
+
+    try:
+        base = Settings()
+        return base.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as e:
+        for x in e.errors():
+            err.print(f"[bold red]error:[/] IRONROUTE_{str(x['loc'][0]).upper()}: {x['msg']}")
+        raise typer.Exit(2) from None

@@ -1,0 +1,32 @@
+"""The ``ironroute`` application: every command and command group, registered in one place.
+
+Exit codes of every command: 0 done, 1 the work failed (solver, executor), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from api.cli.balance import balance_cmd
+from api.cli.bench import bench_app
+from api.cli.demo import demo
+from api.cli.keys import keys_app
+from api.cli.plan import plan
+from api.cli.run import run
+from api.cli.serve import db_app, serve
+
+app = typer.Typer(
+    name="ironroute",
+    help="Route planning and territory optimization for field sales forces.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command()(plan)
+app.command()(demo)
+app.command("balance")(balance_cmd)
+app.command("run")(run)
+app.command()(serve)
+app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
+app.add_typer(bench_app, name="bench")

@@ -1,1 +1,0 @@
-"""Alembic migrations of ironroute's storage (run by ``api.db.upgrade_to_head``)."""

@@ -1,0 +1,1 @@
+"""Batch runs inside the server: the background runner, its executors and the CRM webhook."""

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy engines and migrations, plans, runs, API keys and idempotency records."""

@@ -1,0 +1,24 @@
+"""The morning run: every rep of a branch planned in parallel, resumably, on a passed-in
+executor and run store."""
+
+from planner.runs.batch import (
+    BatchError,
+    RepOutcome,
+    RunConflictError,
+    RunReport,
+    RunStore,
+    run_branch,
+)
+from planner.runs.branch import Branch, BranchRep, RepFailure
+
+__all__ = [
+    "BatchError",
+    "Branch",
+    "BranchRep",
+    "RepFailure",
+    "RepOutcome",
+    "RunConflictError",
+    "RunReport",
+    "RunStore",
+    "run_branch",
+]

@@ -1,0 +1,186 @@
+"""The first assignment: territory centres, then a min-cost flow of units to nearby reps.
+
+Centres start where each rep's leads are today (its base when it has none); reps that would
+share a centre (a team leaving from one office, new reps) are spread over the pool first,
+k-means++ style. Two rounds of flow and re-centring (Lloyd) give compact territories that
+respect every count bound the pool allows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from planner.territory._flow import FlowInput, Pieces, solve_flow
+from planner.territory._pool import Pool
+from planner.territory.problem import BalanceWeights
+
+Array = npt.NDArray[np.float64]
+
+CANDIDATES = 12  # nearest reps by centre a unit may go to in the flow
+_BASE_CANDIDATES = 2  # plus the nearest reps by base
+_SAME_CENTRE_M = 150.0
+_ROUNDS = 3
+# Flow costs per lead: 100 per km from the centre, 10 per km from the base, 300 per lead
+# taken from its owner, 500 kept off a building its rep already has private leads in; the
+# k-th lead above a rep's lower bound costs 2000 k more (counts even out first).
+_STAR_PER_KM, _BASE_PER_KM, _CHURN, _WHOLE_BUILDING = 100, 10, 300, 500
+_STEP, _LOWER_BONUS, _UNASSIGNED = 2000, 10**7, 10**9
+
+
+def nearest(points: Array, centres: Array, k: int) -> npt.NDArray[np.intp]:
+    """Indices of the ``k`` nearest centres of each point, nearest first (chunked)."""
+    k = min(k, len(centres))
+    out = np.empty((len(points), k), dtype=np.intp)
+    for a in range(0, len(points), 4096):
+        d = np.linalg.norm(points[a : a + 4096, None, :] - centres[None, :, :], axis=2)
+        part = (
+            np.argpartition(d, k - 1, axis=1)[:, :k]
+            if k < len(centres)
+            else (np.broadcast_to(np.arange(len(centres)), d.shape).copy())
+        )
+        rows = np.arange(len(part))[:, None]
+        out[a : a + 4096] = part[rows, np.argsort(d[rows, part], axis=1, kind="stable")]
+    return out
+
+
+def initial_centres(pool: Pool) -> Array:
+    """Where each rep's territory starts: its leads of today, else its base; spread apart."""
+    problem = pool.problem
+    rep_index = {r.id: j for j, r in enumerate(problem.reps)}
+    sums = np.zeros((pool.n_reps, 2))
+    counts = np.zeros(pool.n_reps)
+    for i, lead in enumerate(problem.leads):
+        if lead.owner is not None and lead.status != "reclaimed":
+            j = rep_index[lead.owner]
+            sums[j] += pool.stop_xy[pool.lead_stop[i]]
+            counts[j] += 1
+    centres = pool.base_xy.copy()
+    known = counts > 0
+    centres[known] = sums[known] / counts[known, None]
+    if not pool.units:
+        return centres
+    unit_xy = pool.stop_xy[[u.stop for u in pool.units]]
+    weight = np.array([u.size for u in pool.units], dtype=np.float64)
+    order = sorted(range(pool.n_reps), key=lambda j: (-counts[j], j))
+    placed: list[int] = []
+    for j in order:
+        if not pool.takes_pool[j]:
+            continue
+        if placed:
+            gap = np.linalg.norm(centres[placed] - centres[j], axis=1).min()
+            if gap < _SAME_CENTRE_M:
+                d = np.linalg.norm(unit_xy[:, None, :] - centres[placed][None], axis=2).min(axis=1)
+                centres[j] = unit_xy[int(np.argmax(weight * d * d))]
+        placed.append(j)
+    return centres
+
+
+def keep_owners(pool: Pool, fresh: list[Pieces]) -> list[Pieces] | None:
+    """The other starting point: every unit stays with today's owners (its unowned leads
+    with its main owner; units nobody owns as in ``fresh``), or None when that breaks a
+    bound."""
+    pieces: list[Pieces] = []
+    count = [0] * pool.n_reps
+    for u, unit in enumerate(pool.units):
+        own = {j: k for j, k in unit.own.items() if pool.takes_pool[j]}
+        if not own or sum(fresh[u].values()) < unit.size:
+            piece = dict(fresh[u])
+        else:
+            main = min(own, key=lambda j: (-own[j], j))
+            piece = {**own, main: own[main] + unit.size - sum(own.values())}
+        pieces.append(piece)
+        for j, k in piece.items():
+            count[j] += k
+    if any(not lo <= c <= up for c, lo, up in zip(count, pool.lower, pool.upper, strict=True)):
+        return None
+    return pieces
+
+
+def seed(pool: Pool, weights: BalanceWeights) -> tuple[list[Pieces], list[int]]:
+    """Pieces and unassigned leads per unit after the seeding rounds."""
+    if not pool.units:
+        return [], []
+    centres = initial_centres(pool)
+    pieces: list[Pieces] = []
+    left: list[int] = []
+    for _ in range(_ROUNDS):
+        pieces, left = solve_flow(_flow_input(pool, centres, weights))
+        centres = _recentre(pool, pieces, centres)
+    return pieces, left
+
+
+def _flow_input(
+    pool: Pool,
+    centres: Array,
+    weights: BalanceWeights,
+    churn: float | None = None,
+) -> FlowInput:
+    churn_cost = weights.churn * _CHURN if churn is None else churn
+    takers = np.array([j for j in range(pool.n_reps) if pool.takes_pool[j]], dtype=np.intp)
+    unit_xy = pool.stop_xy[[u.stop for u in pool.units]]
+    heads: list[int] = []
+    tails: list[int] = []
+    bonus: list[float] = []
+    if len(takers):
+        by_centre = takers[nearest(unit_xy, centres[takers], CANDIDATES + 4)]
+        by_base = takers[nearest(unit_xy, pool.base_xy[takers], _BASE_CANDIDATES)]
+        for u, unit in enumerate(pool.units):
+            chosen = [int(j) for j in by_centre[u] if j not in unit.excluded][:CANDIDATES]
+            if not chosen:
+                chosen = _eligible_fallback(unit_xy[u], centres, takers, unit.excluded)
+            private = pool.stops[unit.stop].private
+            extra = [*(int(j) for j in by_base[u]), *unit.own, *private]
+            for j in dict.fromkeys([*chosen, *extra]):
+                if j in unit.excluded or not pool.takes_pool[j]:
+                    continue
+                tails.append(u)
+                heads.append(j)
+                moved = 1.0 - unit.own.get(j, 0) / unit.size
+                whole = _WHOLE_BUILDING if j in private else 0
+                bonus.append(churn_cost * moved - whole)
+    u_arr, j_arr = np.array(tails, dtype=np.intp), np.array(heads, dtype=np.intp)
+    star = np.linalg.norm(unit_xy[u_arr] - centres[j_arr], axis=1) / 1000.0
+    base = np.linalg.norm(unit_xy[u_arr] - pool.base_xy[j_arr], axis=1) / 1000.0
+    cost = weights.compactness * (_STAR_PER_KM * star + _BASE_PER_KM * base) + np.array(bonus)
+    arcs = list(zip(tails, heads, np.rint(cost).astype(np.int64).tolist(), strict=True))
+    upper = list(pool.upper)
+    sizes = [u.size for u in pool.units]
+    mean_effort = max(1.0, sum(u.effort_min for u in pool.units) / max(1, sum(sizes)))
+    for j, rep in enumerate(pool.problem.reps):
+        if rep.capacity_min is not None and pool.takes_pool[j]:
+            room = (0.85 * rep.capacity_min - pool.private_effort[j]) / (mean_effort + 5.0)
+            upper[j] = max(0, min(upper[j], int(room)))
+    return FlowInput(
+        sizes=sizes,
+        arcs=arcs,
+        lower=[min(lo, up) for lo, up in zip(pool.lower, upper, strict=True)],
+        upper=upper,
+        lower_bonus=_LOWER_BONUS,
+        step_cost=max(0, round(_STEP * weights.balance)),
+        unassigned_cost=_UNASSIGNED,
+    )
+
+
+def _eligible_fallback(
+    xy: Array, centres: Array, takers: npt.NDArray[np.intp], excluded: frozenset[int]
+) -> list[int]:
+    """The nearest eligible reps when every nearby one is excluded."""
+    d = np.linalg.norm(centres[takers] - xy, axis=1)
+    return [int(takers[k]) for k in np.argsort(d, kind="stable") if takers[k] not in excluded][
+        :CANDIDATES
+    ]
+
+
+def _recentre(pool: Pool, pieces: list[Pieces], centres: Array) -> Array:
+    sums = np.zeros((pool.n_reps, 2))
+    counts = np.zeros(pool.n_reps)
+    for u, piece in enumerate(pieces):
+        xy = pool.stop_xy[pool.units[u].stop]
+        for j, k in piece.items():
+            sums[j] += k * xy
+            counts[j] += k
+    out = centres.copy()
+    has = counts > 0
+    out[has] = sums[has] / counts[has, None]
+    return out

@@ -1,0 +1,106 @@
+"""Territory balancing: split a branch's lead pool among its reps, fairly and compactly.
+
+The pipeline is pure: pool (stops, units, bounds) → seeding min-cost flow (OR-Tools) →
+leftovers → local search of moves and swaps between neighbouring
+reps → leads → figures. Two starting points are priced, and the cheaper one searched: the
+flow's fresh split, and (when most leads have an owner) today's owners kept wherever the
+bounds allow. The clock that enforces the
+time limit is passed in; without one the search stops after a fixed amount of work, so
+the same problem always gives the same answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from geo import TravelModel
+from planner.territory._finish import moved_leads, place_leftovers, realise
+from planner.territory._local_search import local_search, objective
+from planner.territory._pool import build_pool
+from planner.territory._report import building_splits, metrics, rep_loads, territories
+from planner.territory._seed import keep_owners, seed
+from planner.territory._state import State
+from planner.territory.allocation import Allocation
+from planner.territory.objective import costs_for
+from planner.territory.problem import BalanceProblem
+
+MAX_PASSES = 8
+"""Local-search sweeps over the team (each visits every rep once), as many again widened."""
+_REPORT_SHARE = 0.85  # of the time limit for the search; the rest for figures and shapes
+
+
+def balance(
+    problem: BalanceProblem,
+    *,
+    clock: Callable[[], float] | None = None,
+    travel: TravelModel | None = None,
+    max_passes: int = MAX_PASSES,
+) -> Allocation:
+    """Assign the pool's leads to reps (see the README's "Territory balancing").
+
+    Parameters
+    ----------
+    problem : BalanceProblem
+        The validated problem.
+    clock : callable, optional
+        Monotonic seconds (``time.monotonic``); enforces ``options.time_limit_s``. Without
+        it the search is bounded by ``max_passes`` only (repeatable answers).
+    travel : TravelModel, optional
+        The travel model of the workload estimate; the built-in default when omitted.
+    max_passes : int
+        Local-search sweeps over the team at most.
+
+    Returns
+    -------
+    Allocation
+        Every lead in exactly one of ``assignments`` and ``unassigned``.
+    """
+    start = clock() if clock else 0.0
+    budget = problem.options.time_limit_s * _REPORT_SHARE
+
+    def out_of_time() -> bool:
+        return clock is not None and clock() - start > budget
+
+    pool = build_pool(problem)
+    weights = problem.options.weights
+    costs = costs_for(weights)
+    model = travel or TravelModel()
+    fresh, left = seed(pool, weights)
+    starts = [fresh]
+    owned = sum(k for u in pool.units for k in u.own.values())
+    kept = keep_owners(pool, fresh) if owned * 2 >= sum(u.size for u in pool.units) > 0 else None
+    if kept is not None:
+        starts.append(kept)
+    candidates: list[tuple[float, int, State]] = []
+    for pieces in starts:
+        state = State(pool, model, pieces, list(left))
+        place_leftovers(state)
+        candidates.append((objective(state, costs), len(candidates), state))
+    state = min(candidates, key=lambda c: (c[0], c[1]))[2]
+    moves = local_search(state, costs, out_of_time, max_passes)
+    owner_of, unassigned = realise(state)
+    loads = rep_loads(state, owner_of)
+    splits = building_splits(pool, owner_of)
+    shapes, overlaps = territories(pool, owner_of, loads)
+    figures = metrics(
+        pool,
+        loads,
+        moved=moved_leads(pool, owner_of),
+        unassigned=len(unassigned),
+        splits=splits,
+        overlaps=overlaps,
+        seconds=(clock() - start) if clock else 0.0,
+        moves=moves,
+    )
+    assignments = tuple(
+        (lead.id, problem.reps[j].id)
+        for lead, j in zip(problem.leads, owner_of, strict=True)
+        if j is not None
+    )
+    return Allocation(
+        assignments=assignments,
+        unassigned=tuple(unassigned),
+        reps=tuple(loads),
+        metrics=figures,
+        territories=shapes,
+    )

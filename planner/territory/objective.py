@@ -1,0 +1,54 @@
+"""The balancer's objective, in one place: what each rule and goal costs per unit.
+
+Natural units: per lead, per minute of estimated workload, per value point, per km. The
+ranks: a lead short of ``min_leads`` > a minute over ``capacity_minutes`` > a building
+piece (a split) > the workload (±3 %) and value (±7 %) bands > travel, distance to the
+territory centre and churn > evenness inside the bands. The user's weights scale the
+soft goals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.territory.problem import BalanceWeights
+
+WORKLOAD_BAND = 0.03
+"""Half-width of the workload band around the team mean (the target is ≤ 1.05 max/mean)."""
+VALUE_BAND = 0.07
+"""Half-width of the value band around the team mean (the target is ±10 %)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Costs:
+    deficit: float = 1e6  # per lead below the lower bound
+    over_capacity: float = 1e3  # per minute above capacity_minutes
+    piece: float = 1e5  # per extra rep holding leads of one building
+    workload_in: float = 0.5  # per minute off the team mean
+    workload_out: float = 30.0  # per minute outside the band
+    value_in: float = 0.5  # per point off the team mean
+    value_out: float = 20.0  # per point outside the band
+    new_value_short: float = 20.0  # per point a new rep is below the band (on top)
+    travel: float = 1.0  # per tour minute
+    star: float = 20.0  # per lead-km from the territory centre
+    churn: float = 40.0  # per lead taken from its owner
+
+
+def costs_for(w: BalanceWeights) -> Costs:
+    """The objective with the user's weights applied to the soft goals."""
+    return Costs(
+        workload_in=0.5 * w.balance,
+        workload_out=30.0 * w.balance,
+        value_in=0.5 * w.value,
+        value_out=20.0 * w.value,
+        new_value_short=20.0 * w.value,
+        travel=1.0 * w.compactness,
+        star=20.0 * w.compactness,
+        churn=40.0 * w.churn,
+    )
+
+
+def banded(x: float, target: float, band: float, inside: float, outside: float) -> float:
+    """``inside`` per unit off ``target`` plus ``outside`` per unit beyond ``band``."""
+    off = abs(x - target)
+    return inside * off + outside * max(0.0, off - band)
