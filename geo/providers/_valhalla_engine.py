@@ -61,6 +61,8 @@ def default_config(
     status, then merges ``overrides`` (nested mappings merge key by key).
     """
     lib = _library()
+    if not tiles.exists():
+        raise ProviderUnavailable(f"no Valhalla tiles at {tiles}")
     is_tar = tiles.is_file()
     config: dict[str, Any] = lib.get_config(
         tile_extract=tiles if is_tar else "", tile_dir=tiles if not is_tar else ""
@@ -175,10 +177,12 @@ class Engine:
         if found is not None:
             off = tuple(i for i, hit in enumerate(found) if not hit.get("edges"))
             if off:
-                named = ", ".join(f"({points[i].lat}, {points[i].lon})" for i in off)
+                named = ", ".join(
+                    f"({p.lat}, {p.lon})" for p in dict.fromkeys(points[i] for i in off)
+                )
                 return RoadNetworkError(
                     f"no {costing} road within {self.snap_m:g} m of point(s) {named}",
-                    tuple(points[i] for i in off),
+                    tuple(dict.fromkeys(points[i] for i in off)),
                 )
         text = str(err)
         if "unconnected" in text or "No path" in text or "No route" in text:
