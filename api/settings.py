@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///ironroute.db"
@@ -62,6 +63,17 @@ class Settings(BaseSettings):
         86_400.0, gt=0, description="How long an Idempotency-Key's answer is kept for replays"
     )
 
+    # where travel times come from (plans, runs, balances, the API)
+    travel_provider: Literal["builtin", "valhalla"] = Field(
+        "builtin",
+        description="'builtin': the time-of-day model of DESIGN.md; 'valhalla': road-network "
+        "tiles built by `ironroute roads build` (IRONROUTE_VALHALLA_TILES). A plan the "
+        "road network cannot time falls back to the built-in model and says so",
+    )
+    valhalla_tiles: str | None = Field(
+        None, description="The tile folder (or .tar) of `ironroute roads build`"
+    )
+
     # batch runs (``ironroute run`` and ``POST /v1/runs``)
     run_scheduler: str | None = Field(
         None, description="Dask scheduler address (tcp://host:8786); default local processes"
@@ -80,6 +92,15 @@ class Settings(BaseSettings):
     )
     webhook_backoff_max_s: float = Field(3600.0, gt=0, description="Longest wait between tries")
     webhook_poll_s: float = Field(1.0, gt=0, le=60, description="How often due ones are sent")
+
+    @model_validator(mode="after")
+    def _tiles_for_valhalla(self) -> Self:
+        if self.travel_provider == "valhalla" and not self.valhalla_tiles:
+            raise ValueError(
+                "travel_provider 'valhalla' needs valhalla_tiles (IRONROUTE_VALHALLA_TILES): "
+                "the folder `ironroute roads build` wrote"
+            )
+        return self
 
     def webhook_target(self) -> tuple[str, str] | None:
         """``(url, secret)`` when the webhook is configured, else None.

@@ -19,10 +19,24 @@ from geo.crs import (
     wgs84_to_gcj02,
 )
 from geo.distance import EARTH_RADIUS_KM, geodesic_km, haversine_km, haversine_matrix_km
-from geo.errors import GeoError, InvalidCoordinates, InvalidFootprint, InvalidTravelModel
+from geo.errors import (
+    GeoError,
+    InvalidCoordinates,
+    InvalidFootprint,
+    InvalidTravelModel,
+    ProviderUnavailable,
+)
 from geo.latlon import LatLon
 from geo.territory import Territories
-from geo.travel import MODES, Leg, ModeSpeeds, TravelMatrix, TravelModel, TravelTimeProvider
+from geo.travel import (
+    MODES,
+    Leg,
+    ModeSpeeds,
+    TravelMatrix,
+    TravelModel,
+    TravelSource,
+    TravelTimeProvider,
+)
 
 __all__ = [
     "CRS",
@@ -38,9 +52,11 @@ __all__ = [
     "Leg",
     "LocalProjection",
     "ModeSpeeds",
+    "ProviderUnavailable",
     "Territories",
     "TravelMatrix",
     "TravelModel",
+    "TravelSource",
     "TravelTimeProvider",
     "bd09_to_gcj02",
     "footprint_area_m2",

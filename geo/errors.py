@@ -6,7 +6,13 @@ catch either (``except ValueError`` keeps working).
 
 from __future__ import annotations
 
-__all__ = ["GeoError", "InvalidCoordinates", "InvalidFootprint", "InvalidTravelModel"]
+__all__ = [
+    "GeoError",
+    "InvalidCoordinates",
+    "InvalidFootprint",
+    "InvalidTravelModel",
+    "ProviderUnavailable",
+]
 
 
 class GeoError(Exception):
@@ -39,4 +45,14 @@ class InvalidFootprint(GeoError, ValueError):
     The footprint must be ``{"type": "Polygon", "coordinates": [ring, ...]}`` whose rings
     each hold at least four ``[lon, lat]`` positions, are closed (first == last) and
     together form a valid polygon (no self-intersection).
+    """
+
+
+class ProviderUnavailable(GeoError, RuntimeError):
+    """Raised when a travel-time provider cannot answer a query.
+
+    The engine is missing or failed (tiles not found or unreadable, an engine error), a
+    mode it cannot serve, or points it cannot place on its network. The caller may fall
+    back to the built-in model; the message says what failed. The road-network adapters
+    raise subclasses of it (:mod:`geo.providers.errors`).
     """

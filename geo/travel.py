@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -17,7 +18,15 @@ from geo.distance import haversine_km, haversine_matrix_km
 from geo.errors import InvalidTravelModel
 from geo.latlon import LatLon
 
-__all__ = ["MODES", "Leg", "ModeSpeeds", "TravelMatrix", "TravelModel", "TravelTimeProvider"]
+__all__ = [
+    "MODES",
+    "Leg",
+    "ModeSpeeds",
+    "TravelMatrix",
+    "TravelModel",
+    "TravelSource",
+    "TravelTimeProvider",
+]
 
 MODES: tuple[str, ...] = ("transit", "drive", "bike", "walk")
 """The travel modes a rep may use, in the order the model echoes them."""
@@ -147,6 +156,31 @@ class TravelTimeProvider(Protocol):
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON echo of the provider and its parameters (``{"kind": …, …}``)."""
+        ...
+
+
+@runtime_checkable
+class TravelSource(Protocol):
+    """Where a day's travel-time provider comes from: a setting, chosen once and passed
+    everywhere (plans, runs, balances, the API), picklable so worker processes get it.
+
+    :class:`TravelModel` is its own source (the same model every day); a road-network
+    source builds a provider for each planned day (transit timetables and predicted
+    traffic depend on the date).
+    """
+
+    def for_day(self, day: dt.date) -> TravelTimeProvider:
+        """The provider that times legs on ``day``.
+
+        Raises
+        ------
+        ProviderUnavailable
+            If the source's engine cannot be used (callers fall back to the built-in model).
+        """
+        ...
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON echo of the source (``{"kind": …, …}``)."""
         ...
 
 
@@ -385,6 +419,10 @@ class TravelModel:
                 )
                 minutes[mask] = arrive - depart_min
         return TravelMatrix(minutes=minutes, km=km)
+
+    def for_day(self, day: dt.date) -> TravelModel:
+        """This model: the built-in model times every day alike (it is its own source)."""
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON echo of this model, as plans carry it in ``solver.travel_model``.

@@ -32,6 +32,17 @@ DatabaseUrl = Annotated[
 ]
 
 
+Roads = Annotated[
+    Path | None,
+    typer.Option(
+        "--roads",
+        help="Time travel on these Valhalla tiles (`ironroute roads build`); default: "
+        "$IRONROUTE_TRAVEL_PROVIDER / $IRONROUTE_VALHALLA_TILES, else the built-in model",
+        show_default=False,
+    ),
+]
+
+
 def fail(code: int, message: str, details: list[dict[str, str]] | None = None) -> typer.Exit:
     """Print ``message`` (and each ``{"field", "message"}`` detail); the exit to raise."""
     err.print(f"[bold red]error:[/] {message}")
@@ -106,6 +117,15 @@ def progress() -> Progress:
     )
 
 
+def settings_with_roads(roads: Path | None, **overrides: object) -> Settings:
+    """:func:`settings_from`, with ``--roads DIR`` choosing the Valhalla provider."""
+    if roads is not None:
+        if not roads.exists():
+            raise fail(2, f"--roads: {roads} does not exist (build it: ironroute roads build)")
+        overrides.update(travel_provider="valhalla", valhalla_tiles=str(roads))
+    return settings_from(**overrides)
+
+
 def settings_from(**overrides: object) -> Settings:
     """Settings from the environment with the CLI's options on top (exit 2 if invalid)."""
     from pydantic import ValidationError
@@ -117,5 +137,6 @@ def settings_from(**overrides: object) -> Settings:
         return base.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     except ValidationError as e:
         for x in e.errors():
-            err.print(f"[bold red]error:[/] IRONROUTE_{str(x['loc'][0]).upper()}: {x['msg']}")
+            where = f"IRONROUTE_{str(x['loc'][0]).upper()}: " if x["loc"] else ""
+            err.print(f"[bold red]error:[/] {where}{x['msg']}")
         raise typer.Exit(2) from None

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.cli._common import err, fail, read_json, write_json
+from api.cli._common import Roads, err, fail, read_json, settings_with_roads, write_json
 
 
 def balance_table(doc: dict[str, Any], title: str) -> Table:
@@ -73,12 +73,15 @@ def balance_cmd(
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", min=0.01, max=600, help="Seconds in all")
     ] = None,
+    roads: Roads = None,
 ) -> None:
     """Split a lead pool among reps; write the assignment, figures and territories as JSON."""
     from api.documents.balance import balance_document
     from api.documents.day import InputError
+    from api.travel import travel_source
     from planner import PlannerError
 
+    travel = travel_source(settings_with_roads(roads))
     data = read_json(request)
     if time_limit is not None and isinstance(data, dict):
         data["options"] = {**(data.get("options") or {}), "time_limit_s": time_limit}
@@ -86,7 +89,7 @@ def balance_cmd(
     n_reps = len(data.get("reps") or []) if isinstance(data, dict) else 0
     try:
         with err.status(f"balancing {n_leads} leads among {n_reps} reps…"):
-            doc = balance_document(data)
+            doc = balance_document(data, travel)
     except InputError as e:
         raise fail(2, f"invalid balance request {request}", e.errors) from None
     except PlannerError as e:

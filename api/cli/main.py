@@ -12,6 +12,7 @@ from api.cli.bench import bench_app
 from api.cli.demo import demo
 from api.cli.keys import keys_app
 from api.cli.plan import plan
+from api.cli.roads import roads_app
 from api.cli.run import run
 from api.cli.serve import db_app, serve
 
@@ -29,4 +30,5 @@ app.command("run")(run)
 app.command()(serve)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(roads_app, name="roads")
 app.add_typer(bench_app, name="bench")

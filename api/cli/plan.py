@@ -11,7 +11,15 @@ from typing import Annotated
 
 import typer
 
-from api.cli._common import err, fail, read_json, summary_table, write_json
+from api.cli._common import (
+    Roads,
+    err,
+    fail,
+    read_json,
+    settings_with_roads,
+    summary_table,
+    write_json,
+)
 
 
 def plan(
@@ -25,6 +33,7 @@ def plan(
     deterministic: Annotated[
         bool, typer.Option("--deterministic", help="Stop by a work limit: repeatable plans")
     ] = False,
+    roads: Roads = None,
 ) -> None:
     """Plan one rep's day from a day problem; write the day plan as JSON."""
     data = read_json(problem)
@@ -37,20 +46,23 @@ def plan(
         if opts:
             data["options"] = opts
     from api.documents.day import InputError, parse_day_problem
+    from api.travel import travel_source
     from planner import PlannerError, SolveSettings, solve
 
+    travel = travel_source(settings_with_roads(roads))
     try:
         day = parse_day_problem(data)
     except InputError as e:
         raise fail(2, f"invalid day problem {problem}", e.errors) from None
     with err.status(f"planning {day.rep.id}'s day ({len(day.leads)} leads)…"):
         try:
-            result = solve(
-                day, plan_id=str(uuid.uuid4()), settings=SolveSettings(max_time_limit_s=600)
-            )
+            settings = SolveSettings(max_time_limit_s=600, travel=travel)
+            result = solve(day, plan_id=str(uuid.uuid4()), settings=settings)
         except PlannerError as e:
             raise fail(1, str(e)) from None
     write_json(result.to_dict(), output)
     err.print(summary_table(f"plan {result.plan_id} ({result.date})", [result]))
+    if "travel_fallback" in result.solver:
+        err.print("[yellow]travel_fallback[/]: planned on the built-in model")
     for issue in result.issues:
         err.print(f"  [yellow]{issue.code}[/]: {issue.message}")

@@ -29,7 +29,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from api.cli._common import err, fail, read_json
+from api.cli._common import Roads, err, fail, read_json, settings_with_roads
 
 if TYPE_CHECKING:
     from api.runs.webhook import WebhookSender
@@ -66,6 +66,7 @@ def run(
     deterministic: Annotated[
         bool, typer.Option("--deterministic", help="Stop each search by a work limit")
     ] = False,
+    roads: Roads = None,
 ) -> None:
     """Plan every rep of a branch in parallel; store each plan as it finishes."""
     from sqlalchemy.exc import SQLAlchemyError
@@ -73,9 +74,9 @@ def run(
     from api.documents.branch import default_run_id, parse_branch, with_options
     from api.documents.day import InputError
     from api.runs.executors import ExecutorError, open_pool
-    from api.settings import get_settings
     from api.store.plans import PlanStore
     from api.store.runs import SqlRunStore
+    from api.travel import batch_settings
     from planner.runs import BatchError, RunConflictError, run_branch
 
     data = with_options(
@@ -86,11 +87,12 @@ def run(
     except InputError as e:
         raise fail(2, f"invalid branch {branch}", e.errors) from None
     try:
-        target = get_settings().webhook_target()
+        settings = settings_with_roads(roads)
+        target = settings.webhook_target()
     except ValueError as e:
         raise fail(2, str(e)) from None
     run_id = run_id or default_run_id(data)
-    url = db or get_settings().database_url
+    url = db or settings.database_url
     try:
         plans = PlanStore.from_url(url)
         plans.migrate()
@@ -112,6 +114,7 @@ def run(
                     store=store,
                     max_in_flight=max(4, 2 * pool.workers),
                     observe=observe,
+                    settings=batch_settings(settings),
                 )
     except RunConflictError as e:
         raise fail(2, str(e)) from None

@@ -4,6 +4,7 @@ manual, via OpenAPI) and :func:`balance_document`, which the CLI and the HTTP en
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from typing import Annotated, Any, Literal
 
@@ -11,7 +12,7 @@ from geojson_pydantic import Feature, FeatureCollection, Polygon
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from api.documents.day import BuildingIn, Id, InputError, LatLonIn, _or, _Strict, json_path
-from geo import CRS
+from geo import CRS, ProviderUnavailable, TravelSource
 from planner import (
     DEFAULT_EFFORT_MIN,
     DEFAULT_MAX_LEADS,
@@ -26,6 +27,7 @@ from planner import (
     TerritoryRep,
     balance,
 )
+from planner.routing.solve import BUILTIN_TRAVEL
 
 Count = Annotated[int, Field(ge=0, le=100_000)]
 
@@ -187,6 +189,15 @@ class BalanceResponse(_Out):
         description="RFC 7946 (WGS-84, positions [lon, lat]): one buffered hull per rep "
         "with its figures as properties"
     )
+    travel_model: dict[str, Any] = Field(
+        description="The travel-time model that timed the workload tours ({'kind': "
+        "'builtin' | 'valhalla', ...}), as plans echo it in solver.travel_model"
+    )
+    travel_fallback: dict[str, Any] | None = Field(
+        None,
+        description="Set when the configured road-network provider could not answer: "
+        "{'provider': {...}, 'reason': ...}; the built-in model timed the tours instead",
+    )
 
 
 def parse_balance_request(data: Any) -> BalanceProblem:
@@ -248,13 +259,17 @@ def _to_domain(m: BalanceRequest) -> BalanceProblem:
     )
 
 
-def balance_document(data: Any) -> dict[str, Any]:
+def balance_document(data: Any, travel: TravelSource | None = None) -> dict[str, Any]:
     """Balance a request document and return the response document.
 
     Parameters
     ----------
     data : Any
         The parsed JSON body (a :class:`BalanceRequest`).
+    travel : TravelSource, optional
+        Where the workload tours' travel times come from (the built-in model when
+        omitted); a provider that cannot answer falls back to the built-in model, and the
+        response says so in ``travel_fallback``.
 
     Returns
     -------
@@ -268,5 +283,14 @@ def balance_document(data: Any) -> dict[str, Any]:
         (``leads[3].owner``).
     """
     problem = parse_balance_request(data)
-    result = balance(problem, clock=time.monotonic)
-    return BalanceResponse.model_validate(result.to_dict()).model_dump(mode="json")
+    fallback: dict[str, Any] | None = None
+    try:
+        # the pool has no date: today's timetable (transit) and traffic profile
+        provider = (travel or BUILTIN_TRAVEL).for_day(dt.date.today())
+        result = balance(problem, clock=time.monotonic, travel=provider)
+    except ProviderUnavailable as e:
+        fallback = {"provider": (travel or BUILTIN_TRAVEL).to_dict(), "reason": str(e)}
+        provider = BUILTIN_TRAVEL
+        result = balance(problem, clock=time.monotonic, travel=provider)
+    doc = {**result.to_dict(), "travel_model": provider.to_dict(), "travel_fallback": fallback}
+    return BalanceResponse.model_validate(doc).model_dump(mode="json")

@@ -13,6 +13,7 @@ from api.http.solver_pool import SolverPool
 from api.settings import Settings
 from api.store.keys import CachedKeys
 from api.store.plans import PlanStore
+from api.travel import travel_source
 from planner import SolveSettings
 
 
@@ -27,8 +28,9 @@ class Services:
 
     @property
     def solve_settings(self) -> SolveSettings:
-        """The server's default and maximum time limits for the planner."""
+        """The server's default and maximum time limits and travel source for the planner."""
         return SolveSettings(
             default_time_limit_s=self.settings.default_time_limit_s,
             max_time_limit_s=self.settings.max_time_limit_s,
+            travel=travel_source(self.settings),
         )

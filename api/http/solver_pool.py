@@ -23,6 +23,7 @@ from typing import Any
 from api.documents.balance import balance_document
 from api.documents.day import InputError
 from api.http.errors import InvalidInput, SolverFailed, Unavailable
+from geo import TravelSource
 from planner import DayProblem, PlannerError, SolveSettings, solve
 
 log = logging.getLogger("ironroute.api")
@@ -57,10 +58,12 @@ class WorkerInputError(Exception):
         self.errors = errors
 
 
-def balance_in_worker(request: dict[str, Any]) -> dict[str, Any]:
+def balance_in_worker(
+    request: dict[str, Any], travel: TravelSource | None = None
+) -> dict[str, Any]:
     """Balance territories (in a worker process) and return the response document."""
     try:
-        return balance_document(request)
+        return balance_document(request, travel)
     except InputError as err:
         raise WorkerInputError(err.errors) from None
     except PlannerError as err:

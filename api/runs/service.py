@@ -24,6 +24,7 @@ from api.runs.webhook import Backoff, WebhookSender
 from api.settings import Settings, get_settings
 from api.store.plans import PlanStore
 from api.store.runs import SqlRunStore, run_document, unfinished_runs
+from api.travel import batch_settings
 from planner.runs.batch import BatchError, Branch, run_branch
 
 log = logging.getLogger("ironroute.runs")
@@ -156,6 +157,7 @@ class RunService:
                     store=self._store(document, created_by),
                     max_in_flight=max(4, 2 * pool.workers),
                     stop=self._stopping.is_set,
+                    settings=batch_settings(self.settings),
                 )
                 return
             except BatchError:

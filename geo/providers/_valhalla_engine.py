@@ -17,7 +17,7 @@ from geo.latlon import LatLon
 from geo.providers.errors import ProviderUnavailable, RoadNetworkError
 
 try:
-    import valhalla  # type: ignore[import-untyped]
+    import valhalla
 except ImportError as err:  # pragma: no cover - exercised only without pyvalhalla
     valhalla = None
     _IMPORT_ERROR: ImportError | None = err

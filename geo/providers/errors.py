@@ -6,18 +6,10 @@ mean "this provider cannot answer; fall back to the built-in :class:`geo.TravelM
 
 from __future__ import annotations
 
-from geo.errors import GeoError
+from geo.errors import GeoError, ProviderUnavailable
 from geo.latlon import LatLon
 
 __all__ = ["ModeUnavailable", "ProviderUnavailable", "RoadNetworkError", "TileBuildError"]
-
-
-class ProviderUnavailable(GeoError, RuntimeError):
-    """Raised when a travel-time provider cannot answer a query.
-
-    The engine is missing or failed (tiles not found or unreadable, an engine error). The
-    caller may fall back to the built-in model; the message says what failed.
-    """
 
 
 class ModeUnavailable(ProviderUnavailable):

@@ -52,7 +52,7 @@ class BuildSummary:
 
 
 def _bin_dir() -> Path:
-    import valhalla  # type: ignore[import-untyped]
+    import valhalla
 
     return Path(valhalla.__file__).resolve().parent / "bin"
 

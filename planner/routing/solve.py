@@ -8,10 +8,10 @@ solver's static matrix.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from geo import TravelModel, TravelTimeProvider
+from geo import ProviderUnavailable, TravelModel, TravelSource, TravelTimeProvider
 from planner.routing._context import DayContext, build_context
 from planner.routing._improve import could_replace, fill, fits_alone, repair, upgrade
 from planner.routing._model import build_routing_data
@@ -28,11 +28,13 @@ BUILTIN_TRAVEL = TravelModel()
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SolveSettings:
-    """What the caller decides: the default and the maximum time limit, the search."""
+    """What the caller decides: the default and the maximum time limit, the search, and
+    where travel times come from (the built-in model unless a road network is set)."""
 
     default_time_limit_s: float = DEFAULT_TIME_LIMIT_S
     max_time_limit_s: float = 60.0
     setup: SearchSetup = DEFAULT_SETUP
+    travel: TravelSource = BUILTIN_TRAVEL
 
 
 def solve(
@@ -42,10 +44,45 @@ def solve(
     settings: SolveSettings | None = None,
     plan_id: str | None = None,
 ) -> DayPlan:
-    """Plan the day of ``problem`` and return the plan (never raises for 'no plan')."""
+    """Plan the day of ``problem`` and return the plan (never raises for 'no plan').
+
+    Travel times come from ``travel``, else from ``settings.travel`` for the problem's
+    date. When that provider cannot answer (its engine is missing, a point lies off its
+    road network, it has no such mode), the day is planned on the built-in model instead
+    and the plan says so: ``solver.travel_model`` echoes the model that timed it,
+    ``solver.travel_fallback`` names the provider asked first and why it was not used,
+    and an information issue ``travel_fallback`` repeats it.
+    """
     settings = settings or SolveSettings()
-    travel = travel or BUILTIN_TRAVEL
     began = time.perf_counter()
+    try:
+        chosen = travel or settings.travel.for_day(problem.date)
+        return _solve(problem, chosen, settings, plan_id, began)
+    except ProviderUnavailable as e:
+        if travel is BUILTIN_TRAVEL:
+            raise
+        asked = (travel or settings.travel).to_dict()
+        plan = _solve(problem, BUILTIN_TRAVEL, settings, plan_id, began)
+        fallback = {"provider": asked, "reason": str(e)}
+        note = Issue(
+            code="travel_fallback",
+            message=f"timed by the built-in model: the {asked.get('kind')} provider "
+            f"could not answer ({e})",
+        )
+        return replace(
+            plan,
+            issues=(*plan.issues, note),
+            solver={**plan.solver, "travel_fallback": fallback},
+        )
+
+
+def _solve(
+    problem: DayProblem,
+    travel: TravelTimeProvider,
+    settings: SolveSettings,
+    plan_id: str | None,
+    began: float,
+) -> DayPlan:
     ctx = build_context(problem, travel)
     limit = min(
         problem.options.time_limit_s or settings.default_time_limit_s, settings.max_time_limit_s

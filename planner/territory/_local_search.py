@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
+from geo import TravelModel
 from planner.territory._state import State
 from planner.territory.objective import VALUE_BAND, WORKLOAD_BAND, Costs, banded
 
@@ -50,7 +51,9 @@ class Search:
         for j in range(n):
             for s, k in state.stop_leads[j].items():
                 self.sum_xy[j] += k * pool.stop_xy[s]
-        model = state.model
+        # moves are priced in closed form on the built-in model (a road-network provider
+        # times the tours themselves, in _state)
+        model = state.model if isinstance(state.model, TravelModel) else TravelModel()
         self._walk = model.modes["walk"]
         self._walk_below_m = model.walk_below_km * 1000.0
         self._speeds = [model.modes[r.mode] for r in pool.problem.reps]

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 import numpy as np
 import numpy.typing as npt
 
-from geo import TravelModel
+from geo import TravelTimeProvider
 from planner.territory._pool import Pool
 from planner.territory._tours import Tour, rep_tour
 
@@ -18,7 +18,9 @@ Pieces = dict[int, int]
 class State:
     """Mutable, private to one balancing run."""
 
-    def __init__(self, pool: Pool, model: TravelModel, pieces: list[Pieces], left: list[int]):
+    def __init__(
+        self, pool: Pool, model: TravelTimeProvider, pieces: list[Pieces], left: list[int]
+    ):
         self.pool = pool
         self.model = model
         self.pieces = pieces

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from geo import LatLon, TravelModel
+from geo import LatLon, TravelTimeProvider
 
 Matrix = npt.NDArray[np.float64]
 
@@ -59,7 +59,7 @@ def solve_tour(m: Matrix) -> tuple[int, ...]:
     return tuple(path[1:-1])
 
 
-def rep_tour(model: TravelModel, base: LatLon, stops: Sequence[LatLon], mode: str) -> Tour:
+def rep_tour(model: TravelTimeProvider, base: LatLon, stops: Sequence[LatLon], mode: str) -> Tour:
     """The quick tour of one rep through ``stops`` (off-peak, the rep's mode)."""
     if not stops:
         return Tour(order=(), minutes=0.0, km=0.0)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from geo import TravelModel
+from geo import TravelModel, TravelTimeProvider
 from planner.territory._finish import moved_leads, place_leftovers, realise
 from planner.territory._local_search import local_search, objective
 from planner.territory._pool import build_pool
@@ -33,7 +33,7 @@ def balance(
     problem: BalanceProblem,
     *,
     clock: Callable[[], float] | None = None,
-    travel: TravelModel | None = None,
+    travel: TravelTimeProvider | None = None,
     max_passes: int = MAX_PASSES,
 ) -> Allocation:
     """Assign the pool's leads to reps (see the README's "Territory balancing").
@@ -45,8 +45,9 @@ def balance(
     clock : callable, optional
         Monotonic seconds (``time.monotonic``); enforces ``options.time_limit_s``. Without
         it the search is bounded by ``max_passes`` only (repeatable answers).
-    travel : TravelModel, optional
-        The travel model of the workload estimate; the built-in default when omitted.
+    travel : TravelTimeProvider, optional
+        The travel times of the workload estimate (whole matrices per rep's tour); the
+        built-in model when omitted.
     max_passes : int
         Local-search sweeps over the team at most.
 

@@ -239,7 +239,7 @@ def test_a_bks_table_with_a_repeated_key_or_a_missing_column_is_rejected():
 )
 def test_each_peer_finds_a_feasible_positive_route_on_c101_cut_to_25_customers(module, solver):
     pytest.importorskip(module)
-    from planner import peers
+    from bench import peers
 
     inst = first_customers(read_toptw_file(C101), 25)
     routes = getattr(peers, solver)(inst, m=1, time_limit_s=2)

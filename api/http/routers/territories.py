@@ -50,7 +50,10 @@ async def balance_territories(
     asked = options.get("time_limit_s") or DEFAULT_BALANCE_TIME_LIMIT_S
     options["time_limit_s"] = min(float(asked), svc.settings.max_time_limit_s)
     result, _ = await svc.pool.run(
-        balance_in_worker, {**doc, "options": options}, what="a territory balance"
+        balance_in_worker,
+        {**doc, "options": options},
+        svc.solve_settings.travel,
+        what="a territory balance",
     )
     balance_id = await run_in_threadpool(
         svc.store.save_balance, doc, result, created_by=principal.key_id
