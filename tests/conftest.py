@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.verify_plan import verify_plan
+
 DATA = Path(__file__).parent / "data"
 SHARED_CHECKER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_plan.py"
 
@@ -30,12 +32,7 @@ shared_check = _load_shared_checker()
 
 def assert_plan_valid(problem: dict[str, Any], plan: dict[str, Any]) -> None:
     """Fail with every violation the project's verifier and the shared checker find."""
-    try:
-        from tests.verify_plan import verify_plan
-
-        problems = verify_plan(problem, plan)
-    except ImportError:  # TEMP
-        problems = []
+    problems = verify_plan(problem, plan)
     if shared_check is not None:
         result = shared_check(problem, plan)
         problems += [f"[shared checker] {v}" for v in result["violations"]]

@@ -178,7 +178,11 @@ class ValhallaProvider:
         when = None if bucket is None else self._date_time(bucket)
         if costing == "multimodal":
             for a, b in missing:
-                answer = self._engine.route(a, b, costing, when, _TRANSIT_OPTIONS)
+                try:
+                    answer = self._engine.route(a, b, costing, when, _TRANSIT_OPTIONS)
+                except RoadNetworkError:
+                    # no bus or train serves the pair at this time: the rep walks it
+                    answer = self._engine.route(a, b, COSTING["walk"], None, {})
                 self._cache[(costing, _key(a, b), bucket)] = answer
             return
         sources = list({(p.lat, p.lon): p for p, _ in missing}.values())
@@ -229,11 +233,11 @@ class ValhallaProvider:
         cap = self._cap_min(mode, costing, crow)
         if not self._timed(costing):
             minutes, km = self._sample(a, b, costing, None)
-            return Leg(minutes=max(minutes, cap), km=km)
+            return Leg(minutes=max(minutes, cap), km=max(km, crow))
         arrive, km = buckets.earliest_arrival(
             depart_min, self.bucket_min, lambda k: self._sample(a, b, costing, k)
         )
-        return Leg(minutes=max(arrive - depart_min, cap), km=km)
+        return Leg(minutes=max(arrive - depart_min, cap), km=max(km, crow))
 
     def leg_arriving(self, a: LatLon, b: LatLon, mode: str, arrive_min: float) -> Leg:
         """The leg from ``a`` to ``b`` leaving at the latest minute that arrives by
@@ -252,7 +256,7 @@ class ValhallaProvider:
         cap = self._cap_min(mode, costing, crow)
         if not self._timed(costing):
             minutes, km = self._sample(a, b, costing, None)
-            return Leg(minutes=max(minutes, cap), km=km)
+            return Leg(minutes=max(minutes, cap), km=max(km, crow))
         latest, _ = buckets.arrive_by(
             arrive_min, self.bucket_min, lambda k: self._sample(a, b, costing, k)
         )
@@ -326,7 +330,7 @@ class ValhallaProvider:
     def _untimed_leg(self, a: LatLon, b: LatLon, mode: str, crow: float) -> Leg:
         costing = self._costing(mode, crow)
         minutes, km = self._sample(a, b, costing, None)
-        return Leg(minutes=max(minutes, self._cap_min(mode, costing, crow)), km=km)
+        return Leg(minutes=max(minutes, self._cap_min(mode, costing, crow)), km=max(km, crow))
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON echo of this provider, as plans carry it in ``solver.travel_model``.

@@ -16,7 +16,7 @@ from geo.providers.errors import (  # noqa: E402
     RoadNetworkError,
 )
 from geo.providers.valhalla import SPEED_CAPS_KMH, ValhallaProvider  # noqa: E402
-from geo.providers.valhalla_build import BuildSummary  # noqa: E402
+from geo.providers.valhalla_build import BuildSummary, build_tiles  # noqa: E402
 from tests.geo.providers.synthetic_city import SyntheticCity  # noqa: E402
 
 ROAD_MODES = ("drive", "bike", "walk")
@@ -128,6 +128,47 @@ def test_no_leg_beats_the_speed_cap_of_its_mode(
             crow = haversine_km(a, b)
             if crow > 0.001:
                 assert crow / (m.minutes[i, j] / 60.0) <= SPEED_CAPS_KMH[mode] + 1e-9
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        "drive",  # snapped to streets, the road can come out shorter than the line
+        "walk",  # the footway across the grid
+    ],
+)
+def test_no_leg_is_shorter_than_the_straight_line(
+    provider: ValhallaProvider, city: SyntheticCity, mode: str
+) -> None:
+    points = city.points(14, seed=5)  # between the streets, off the road
+    m = provider.matrix(points, mode, depart_min=600.0)
+    for i, a in enumerate(points):
+        for j, b in enumerate(points):
+            assert m.km[i, j] >= haversine_km(a, b) - 1e-9
+            assert provider.leg(a, b, mode, 600.0).km >= haversine_km(a, b) - 1e-9
+
+
+def test_a_transit_pair_no_bus_line_connects_is_walked(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # a city of 30 x 30 blocks: its opposite corners lie beyond walking reach of both bus
+    # lines (they run along the middle streets), so Valhalla finds no multimodal route
+    from tests.geo.providers.synthetic_city import write_gtfs, write_osm_pbf
+
+    big = SyntheticCity(blocks=30)
+    root = tmp_path_factory.mktemp("big_city")
+    summary = build_tiles(
+        write_osm_pbf(big, root / "city.osm.pbf"),
+        root / "out",
+        gtfs_dir=write_gtfs(big, root / "gtfs"),
+        concurrency=1,
+    )
+    provider = ValhallaProvider(summary.tiles_dir)
+    a, b = big.node(0, 0), big.node(30, 30)
+    leg = provider.leg(a, b, "transit", 600.0)
+    walked = provider.leg(a, b, "walk", 600.0)
+    assert leg.minutes == pytest.approx(walked.minutes, rel=0.01)
+    assert leg.km >= haversine_km(a, b)
 
 
 def test_points_under_a_metre_apart_take_no_time(
