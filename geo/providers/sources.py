@@ -33,7 +33,7 @@ class ValhallaSource:
     """
 
     tiles: str
-    bucket_min: float = 15.0
+    bucket_min: float = 60.0  # transit is routed per pair and bucket: hours, not minutes
     walk_below_km: float = 0.8
     snap_m: float = 500.0
 
