@@ -75,7 +75,7 @@ def run(
     from api.runs.executors import ExecutorError, open_pool
     from api.settings import get_settings
     from api.store.plans import PlanStore
-    from api.store.runs import SqlRunStore
+    from api.store.runs import SqlRunStore, sweep_history
     from planner.runs import BatchError, RunConflictError, run_branch
 
     data = with_options(
@@ -97,6 +97,7 @@ def run(
     except (SQLAlchemyError, ValueError) as e:
         raise fail(2, f"cannot open the database {url}: {str(e).splitlines()[0]}") from None
     store = SqlRunStore(plans, data, webhook_url=target[0] if target else None)
+    history = sweep_history(plans, parsed)
     began = time.perf_counter()
     try:
         with open_pool(scheduler, workers) as pool, _webhook(plans, target) as sender:
@@ -112,6 +113,7 @@ def run(
                     store=store,
                     max_in_flight=max(4, 2 * pool.workers),
                     observe=observe,
+                    sweep_history=history,
                 )
     except RunConflictError as e:
         raise fail(2, str(e)) from None

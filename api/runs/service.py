@@ -23,7 +23,7 @@ from api.runs.executors import Pool, open_pool
 from api.runs.webhook import Backoff, WebhookSender
 from api.settings import Settings, get_settings
 from api.store.plans import PlanStore
-from api.store.runs import SqlRunStore, run_document, unfinished_runs
+from api.store.runs import SqlRunStore, run_document, sweep_history, unfinished_runs
 from planner.runs.batch import BatchError, Branch, run_branch
 
 log = logging.getLogger("ironroute.runs")
@@ -156,6 +156,7 @@ class RunService:
                     store=self._store(document, created_by),
                     max_in_flight=max(4, 2 * pool.workers),
                     stop=self._stopping.is_set,
+                    sweep_history=sweep_history(self.plans, branch),
                 )
                 return
             except BatchError:
