@@ -84,7 +84,7 @@ class BranchIn(_Strict):
         None,
         ge=0,
         le=365,
-        description="A building swept within this many days before `date` (by the history "
+        description="A building swept less than this many days before `date` (by the history "
         "below or in the store) is not swept again; default 14, 0 turns it off",
     )
     sweep_history: list[SweepHistoryIn] | None = Field(

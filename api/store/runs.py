@@ -243,7 +243,7 @@ def _counts(conn: Connection, run_id: str) -> dict[str, int]:
 
 
 def sweep_history(plans: PlanStore, branch: Branch) -> list[SweepRecord]:
-    """The branch's stored sweeps in its cooldown before its date (earliest first).
+    """The branch's stored sweeps less than its cooldown before its date (earliest first).
 
     Only batch-run plans are kept in the history (a single plan has no branch)."""
     if branch.sweep_cooldown_days <= 0:
@@ -253,7 +253,7 @@ def sweep_history(plans: PlanStore, branch: Branch) -> list[SweepRecord]:
         select(sweeps.c.building_id, sweeps.c.sweep_date)
         .where(
             sweeps.c.branch_id == branch.branch_id,
-            sweeps.c.sweep_date >= since,
+            sweeps.c.sweep_date > since,
             sweeps.c.sweep_date < branch.date,
         )
         .order_by(sweeps.c.sweep_date, sweeps.c.building_id)

@@ -42,11 +42,15 @@ class SweepAssignment:
 def recent_buildings(
     history: Iterable[SweepRecord], day: date, cooldown_days: int
 ) -> frozenset[str]:
-    """Buildings swept in the ``cooldown_days`` days before ``day`` (``day`` itself excluded)."""
+    """Buildings swept less than ``cooldown_days`` days before ``day`` (not on ``day`` itself).
+
+    A building swept on day *d* may be swept again from *d* + ``cooldown_days`` on: with the
+    default 14, at most once every two weeks.
+    """
     if cooldown_days <= 0:
         return frozenset()
     since = day - timedelta(days=cooldown_days)
-    return frozenset(r.building_id for r in history if since <= r.date < day)
+    return frozenset(r.building_id for r in history if since < r.date < day)
 
 
 def assign_sweeps(
