@@ -16,6 +16,7 @@ from planner.routing.problem import (
     Options,
     Rep,
     Rules,
+    SkippedSweep,
     format_hhmm,
     parse_hhmm,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "ProblemError",
     "Rep",
     "Rules",
+    "SkippedSweep",
     "SearchSetup",
     "SolveSettings",
     "SolverError",

@@ -26,29 +26,41 @@ def demo(
     new_reps: Annotated[int, typer.Option("--new-reps", min=0, max=6, help="Reps joining")] = 2,
 ) -> None:
     """Generate a Beijing branch (no network), balance its lead pool among the reps, plan
-    every rep's day, write the balance, plans and GeoJSON."""
-    from api.documents.day import parse_day_problem
+    every rep's day (each building swept by one rep at most), write the balance, plans and
+    GeoJSON."""
+    from api.documents.branch import parse_branch, problem_document, with_options
     from api.documents.svg_map import routes_svg
     from planner import solve
-    from planner.demo import day_problems, make_branch
+    from planner.demo import make_branch
+    from planner.runs import branch_problems
 
     branch = make_branch(seed=seed, n_reps=reps)
     for sub in ("problems", "plans"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     branch = balance_branch(branch, out, new_reps=new_reps, console=err)
-    problems = day_problems(branch)
     (out / "branch.json").write_text(json.dumps(branch, ensure_ascii=False, indent=2), "utf-8")
+    # the morning run's split: sweeps are assigned branch-wide before any rep is planned
+    planned_doc = with_options(branch, time_limit_s=time_limit)
+    split = branch_problems(parse_branch(planned_doc))
+    position = {rep["id"]: i for i, rep in enumerate(planned_doc["reps"])}
+    for failure in split.failures:
+        err.print(f"[red]{failure.rep_id}[/] not planned: {failure.message}")
+    problems = split.problems
     plans: list[DayPlan] = []
     features: list[dict[str, Any]] = []
     with progress() as bar:
         task = bar.add_task(
             f"planning {len(problems)} reps of {branch['branch_id']}", total=len(problems)
         )
-        for doc in problems:
-            doc = {**doc, "options": {**(doc.get("options") or {}), "time_limit_s": time_limit}}
-            day = parse_day_problem(doc)
-            result = solve(day, plan_id=str(uuid.uuid4()))
+        for day in problems:
             rep_id = day.rep.id
+            doc = problem_document(
+                planned_doc,
+                position[rep_id],
+                {b.id for b in day.buildings},
+                day.skipped_sweeps,
+            )
+            result = solve(day, plan_id=str(uuid.uuid4()))
             (out / "problems" / f"{rep_id}.json").write_text(json.dumps(doc, indent=2), "utf-8")
             (out / "plans" / f"{rep_id}.json").write_text(
                 json.dumps(result.to_dict(), ensure_ascii=False, indent=2), "utf-8"

@@ -75,7 +75,7 @@ def run(
     from api.documents.day import InputError
     from api.runs.executors import ExecutorError, open_pool
     from api.store.plans import PlanStore
-    from api.store.runs import SqlRunStore
+    from api.store.runs import SqlRunStore, sweep_history
     from api.travel import batch_settings
     from planner.runs import BatchError, RunConflictError, run_branch
 
@@ -99,6 +99,7 @@ def run(
     except (SQLAlchemyError, ValueError) as e:
         raise fail(2, f"cannot open the database {url}: {str(e).splitlines()[0]}") from None
     store = SqlRunStore(plans, data, webhook_url=target[0] if target else None)
+    history = sweep_history(plans, parsed)
     began = time.perf_counter()
     try:
         with open_pool(scheduler, workers) as pool, _webhook(plans, target) as sender:
@@ -115,6 +116,7 @@ def run(
                     max_in_flight=max(4, 2 * pool.workers),
                     observe=observe,
                     settings=batch_settings(settings),
+                    sweep_history=history,
                 )
     except RunConflictError as e:
         raise fail(2, str(e)) from None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import date as Date
 from typing import Any, Literal
 
@@ -34,8 +35,9 @@ from api.documents.day import (
     rules_domain,
 )
 from geo import CRS
-from planner import DEFAULT_TIMEZONE, MAX_LEADS, ProblemError
-from planner.runs.batch import Branch, BranchRep, RepFailure
+from planner import DEFAULT_TIMEZONE, MAX_LEADS, ProblemError, SkippedSweep
+from planner.runs.batch import Branch, BranchRep, RepFailure, SweepRecord
+from planner.runs.branch import DEFAULT_SWEEP_COOLDOWN_DAYS
 
 MAX_REPS = 20_000
 
@@ -50,6 +52,11 @@ class BranchRepIn(RepIn):
 class OfficeIn(_Strict):
     name: str | None = Field(None, max_length=200)
     location: LatLonIn
+
+
+class SweepHistoryIn(_Strict):
+    building_id: Id
+    date: Date = Field(description="The day it was swept, YYYY-MM-DD")
 
 
 class _RepKey(BaseModel):
@@ -73,6 +80,16 @@ class BranchIn(_Strict):
     office: OfficeIn | None = Field(None, description="Shown on maps; reps carry their start")
     buildings: list[BuildingIn] | None = None
     reps: list[_RepKey] = Field(min_length=1, max_length=MAX_REPS)
+    sweep_cooldown_days: int | None = Field(
+        None,
+        ge=0,
+        le=365,
+        description="A building swept less than this many days before `date` (by the history "
+        "below or in the store) is not swept again; default 14, 0 turns it off",
+    )
+    sweep_history: list[SweepHistoryIn] | None = Field(
+        None, max_length=100_000, description="Earlier sweeps of the branch's buildings"
+    )
 
 
 def parse_branch(data: Any) -> Branch:
@@ -124,6 +141,11 @@ def parse_branch(data: Any) -> Branch:
             buildings=buildings_domain(envelope.buildings),
             reps=tuple(reps),
             rejected=tuple(rejected),
+            sweep_cooldown_days=_or(envelope.sweep_cooldown_days, DEFAULT_SWEEP_COOLDOWN_DAYS),
+            sweep_history=tuple(
+                SweepRecord(building_id=h.building_id, date=h.date)
+                for h in envelope.sweep_history or ()
+            ),
         )
     except ProblemError as err:
         raise InputError([{"field": err.field, "message": err.message}]) from None
@@ -144,12 +166,16 @@ _SHARED_FIELDS = ("date", "timezone", "crs", "rules", "options")
 
 
 def problem_document(
-    data: dict[str, Any], index: int, building_ids: set[str] | None = None
+    data: dict[str, Any],
+    index: int,
+    building_ids: set[str] | None = None,
+    skipped_sweeps: Sequence[SkippedSweep] = (),
 ) -> dict[str, Any]:
     """The day-problem document of rep ``index`` of the branch document ``data``.
 
     ``building_ids`` keeps only those buildings (the ones the rep's problem carries);
     ``None`` keeps every building of the branch, as the branch format defines it.
+    ``skipped_sweeps`` (the branch's sweep assignment for this rep) is written when given.
     """
     rep = data["reps"][index]
     doc: dict[str, Any] = {k: data[k] for k in _SHARED_FIELDS if k in data}
@@ -158,6 +184,10 @@ def problem_document(
     doc["buildings"] = [
         b for b in data.get("buildings") or [] if building_ids is None or b["id"] in building_ids
     ]
+    if skipped_sweeps:
+        doc["skipped_sweeps"] = [
+            {"building_id": s.building_id, "reason": s.reason} for s in skipped_sweeps
+        ]
     return doc
 
 

@@ -32,6 +32,7 @@ from planner import (
     ProblemError,
     Rep,
     Rules,
+    SkippedSweep,
     parse_hhmm,
 )
 
@@ -152,6 +153,11 @@ class BuildingIn(_Strict):
         return value
 
 
+class SkippedSweepIn(_Strict):
+    building_id: Id = Field(description="A building of the problem")
+    reason: Literal["swept_by_other_rep", "swept_recently"]
+
+
 class DayProblemIn(_Strict):
     """One rep's day: the rep, the rules, the leads to choose from, the buildings to sweep."""
 
@@ -168,6 +174,12 @@ class DayProblemIn(_Strict):
     options: OptionsIn | None = None
     leads: list[LeadIn] = Field(max_length=MAX_LEADS)
     buildings: list[BuildingIn] | None = None
+    skipped_sweeps: list[SkippedSweepIn] | None = Field(
+        None,
+        description="Buildings the rep must not sweep today (a batch run writes them: another "
+        "rep of the branch sweeps them, or they were swept within the branch's cooldown)",
+        max_length=10_000,
+    )
 
 
 class InputError(ValueError):
@@ -218,6 +230,9 @@ def to_domain(m: DayProblemIn) -> DayProblem:
         options=options_domain(m.options),
         leads=leads_domain(m.leads),
         buildings=buildings_domain(m.buildings),
+        skipped_sweeps=tuple(
+            SkippedSweep(building_id=s.building_id, reason=s.reason) for s in m.skipped_sweeps or ()
+        ),
     )
 
 

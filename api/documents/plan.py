@@ -63,6 +63,14 @@ class UnvisitedOut(_Out):
     reason: Literal["window_unreachable", "no_time", "lower_value", "day_infeasible"]
 
 
+class SkippedSweepOut(_Out):
+    building_id: str
+    reason: Literal["swept_by_other_rep", "swept_recently"] = Field(
+        description="Another rep of the branch sweeps it today, or it was swept within the "
+        "branch's sweep cooldown"
+    )
+
+
 class DayPlanOut(_Out):
     """A rep's planned day (DESIGN.md's day plan)."""
 
@@ -75,6 +83,11 @@ class DayPlanOut(_Out):
     stops: list[StopOut]
     totals: TotalsOut
     unvisited: list[UnvisitedOut]
+    skipped_sweeps: list[SkippedSweepOut] = Field(
+        default_factory=list,
+        description="Buildings in the rep's reach not swept because of the branch (each also "
+        "named by an information issue of the same code); empty for a single plan",
+    )
     solver: dict[str, Any] = Field(
         description="Engine, seconds, time_limit_s, search set-up and the travel_model used"
     )

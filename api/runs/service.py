@@ -23,7 +23,7 @@ from api.runs.executors import Pool, open_pool
 from api.runs.webhook import Backoff, WebhookSender
 from api.settings import Settings, get_settings
 from api.store.plans import PlanStore
-from api.store.runs import SqlRunStore, run_document, unfinished_runs
+from api.store.runs import SqlRunStore, run_document, sweep_history, unfinished_runs
 from api.travel import batch_settings
 from planner.runs.batch import BatchError, Branch, run_branch
 
@@ -158,6 +158,7 @@ class RunService:
                     max_in_flight=max(4, 2 * pool.workers),
                     stop=self._stopping.is_set,
                     settings=batch_settings(self.settings),
+                    sweep_history=sweep_history(self.plans, branch),
                 )
                 return
             except BatchError:

@@ -1,7 +1,8 @@
-"""The storage schema of batch runs: runs, one row per rep of a run, webhook deliveries.
+"""The storage schema of batch runs: runs, one row per rep of a run, webhook deliveries,
+the buildings swept by each run plan (the sweep cooldown's history).
 
 Defined on the storage's one ``MetaData`` (``api.store.tables``); built by the migration
-``api/migrations/versions/0101_runs.py``.
+``api/migrations/versions/0101_runs.py`` (and ``0201_sweeps.py``).
 """
 
 from __future__ import annotations
@@ -68,3 +69,15 @@ webhook_deliveries = Table(
     Column("delivered_at", Instant, nullable=True),
     Index("ix_webhook_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
 )
+
+sweeps = Table(
+    "sweeps",
+    metadata,
+    Column("plan_id", String(64), primary_key=True),
+    Column("building_id", String(128), primary_key=True),
+    Column("branch_id", String(128), nullable=False),
+    Column("sweep_date", Date, nullable=False),
+    Column("rep_id", String(128), nullable=False),
+    Index("ix_sweeps_branch_id_sweep_date", "branch_id", "sweep_date"),
+)
+"""Every building swept by a stored plan of a batch run: the branch's sweep history."""

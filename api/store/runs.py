@@ -19,9 +19,9 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from api.documents.branch import problem_document
 from api.store.plans import PlanStore, as_utc, dumps, sha256_json
-from api.store.run_tables import run_items, runs, webhook_deliveries
+from api.store.run_tables import run_items, runs, sweeps, webhook_deliveries
 from planner import DayPlan, DayProblem
-from planner.runs.batch import Branch, RepFailure, RunConflictError, RunReport
+from planner.runs.batch import Branch, RepFailure, RunConflictError, RunReport, SweepRecord
 
 IdFactory = Callable[[], str]
 
@@ -124,7 +124,10 @@ class SqlRunStore:
         doc = plan.to_dict()
         rep_id = plan.rep_id
         problem_doc = problem_document(
-            self.document, self._index[rep_id], {b.id for b in problem.buildings}
+            self.document,
+            self._index[rep_id],
+            {b.id for b in problem.buildings},
+            problem.skipped_sweeps,
         )
         now = self.plans.clock()
         with self.plans.engine.begin() as conn:
@@ -149,6 +152,23 @@ class SqlRunStore:
             plan_id = self.plans.insert_plan(
                 conn, problem_doc, doc, run_id=run_id, created_by=self.created_by
             )
+            swept = sorted(
+                {s.building_id for s in plan.stops if s.type == "sweep" and s.building_id}
+            )
+            if swept:
+                conn.execute(
+                    insert(sweeps),
+                    [
+                        {
+                            "plan_id": plan_id,
+                            "building_id": b,
+                            "branch_id": self.document["branch_id"],
+                            "sweep_date": plan.date,
+                            "rep_id": rep_id,
+                        }
+                        for b in swept
+                    ],
+                )
             self._enqueue(conn, "plan.finished", run_id, plan_id, {"plan": doc}, now)
 
     def save_failure(self, run_id: str, failure: RepFailure) -> None:
@@ -220,6 +240,26 @@ def _counts(conn: Connection, run_id: str) -> dict[str, int]:
     ).all()
     found = {str(state): int(n) for state, n in rows}
     return {k: found.get(k, 0) for k in ("planned", "failed", "pending")}
+
+
+def sweep_history(plans: PlanStore, branch: Branch) -> list[SweepRecord]:
+    """The branch's stored sweeps less than its cooldown before its date (earliest first).
+
+    Only batch-run plans are kept in the history (a single plan has no branch)."""
+    if branch.sweep_cooldown_days <= 0:
+        return []
+    since = branch.date - timedelta(days=branch.sweep_cooldown_days)
+    query = (
+        select(sweeps.c.building_id, sweeps.c.sweep_date)
+        .where(
+            sweeps.c.branch_id == branch.branch_id,
+            sweeps.c.sweep_date > since,
+            sweeps.c.sweep_date < branch.date,
+        )
+        .order_by(sweeps.c.sweep_date, sweeps.c.building_id)
+    )
+    with plans.engine.connect() as conn:
+        return [SweepRecord(building_id=b, date=d) for b, d in conn.execute(query).all()]
 
 
 def run_status(plans: PlanStore, run_id: str) -> dict[str, Any] | None:

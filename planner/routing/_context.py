@@ -84,6 +84,7 @@ def build_context(problem: DayProblem, travel: TravelTimeProvider) -> DayContext
     )
     options: list[tuple[int, ...]] = []
     own: list[int | None] = []
+    closed = {b_index[s.building_id] for s in problem.skipped_sweeps}
     for lead in problem.leads:
         own_b = b_index.get(lead.building_id) if lead.building_id else None
         own.append(own_b)
@@ -92,6 +93,7 @@ def build_context(problem: DayProblem, travel: TravelTimeProvider) -> DayContext
             continue
         near = [b_index[bid] for bid in index.near(lead.location, problem.rules.sweep_radius_m)]
         ordered = ([own_b] if own_b is not None else []) + [b for b in near if b != own_b]
+        ordered = [b for b in ordered if b not in closed]
         options.append(tuple(ordered[:MAX_SWEEP_OPTIONS]))
     return DayContext(
         problem=problem,

@@ -35,6 +35,7 @@ def assemble_plan(
             ),
             solver=solver,
             geometry=_geometry(ctx, [], [x.location for x in problem.leads]),
+            skipped_sweeps=problem.skipped_sweeps,
         )
     stops = _stops(ctx, schedule)
     visits = [s for s in stops if s.type == "visit"]
@@ -70,6 +71,7 @@ def assemble_plan(
             [leads[u.lead_id].location for u in unvisited],
             [u.lead_id for u in unvisited],
         ),
+        skipped_sweeps=problem.skipped_sweeps,
     )
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from geo import LatLon
+from planner.routing.problem import SkippedSweep
 
 Status = Literal["ok", "shortfall", "infeasible"]
 StopType = Literal["start", "visit", "sweep", "break", "end"]
@@ -74,6 +75,8 @@ class DayPlan:
     solver: dict[str, Any]
     geometry: dict[str, Any]
     plan_id: str | None = None
+    skipped_sweeps: tuple[SkippedSweep, ...] = ()
+    """Buildings in the rep's reach it was not allowed to sweep today, with the reason."""
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as the JSON document of the contract."""
@@ -87,6 +90,9 @@ class DayPlan:
             "stops": [_stop_dict(s) for s in self.stops],
             "totals": _totals_dict(self.totals),
             "unvisited": [{"lead_id": u.lead_id, "reason": u.reason} for u in self.unvisited],
+            "skipped_sweeps": [
+                {"building_id": s.building_id, "reason": s.reason} for s in self.skipped_sweeps
+            ],
             "solver": self.solver,
             "geometry": self.geometry,
         }

@@ -16,6 +16,9 @@ from planner.errors import ProblemError
 
 LeadKind = Literal["appointment", "follow_up", "new"]
 Mode = Literal["transit", "drive", "bike", "walk"]
+SkipReason = Literal["swept_by_other_rep", "swept_recently"]
+"""Why a building in reach is not swept today: another rep of the branch sweeps it, or it
+was swept within the branch's cooldown."""
 
 DEFAULT_WINDOW = (9 * 60, 17 * 60 + 30)
 """Visits and sweeps start between 09:00 and 17:30 unless a lead says otherwise."""
@@ -147,6 +150,14 @@ class Building:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SkippedSweep:
+    """A building of the problem the rep must not sweep today, and why (decided branch-wide)."""
+
+    building_id: str
+    reason: SkipReason
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DayProblem:
     """One rep's day. Coordinates are in ``crs``; times are local to ``timezone``."""
 
@@ -158,6 +169,8 @@ class DayProblem:
     crs: CRS = CRS.WGS84
     rules: Rules = field(default_factory=Rules)
     options: Options = field(default_factory=Options)
+    skipped_sweeps: tuple[SkippedSweep, ...] = ()
+    """Buildings the rep may not sweep today (the branch's sweep assignment or cooldown)."""
 
     def __post_init__(self) -> None:
         try:
@@ -178,6 +191,18 @@ class DayProblem:
                 raise ProblemError(
                     f"buildings[{i}].sweep_minutes", f"must be > 0: building {b.id!r}"
                 )
+        skipped: set[str] = set()
+        for i, skip in enumerate(self.skipped_sweeps):
+            if skip.building_id not in building_ids:
+                raise ProblemError(
+                    f"skipped_sweeps[{i}].building_id", f"unknown building {skip.building_id!r}"
+                )
+            if skip.building_id in skipped:
+                raise ProblemError(
+                    f"skipped_sweeps[{i}].building_id",
+                    f"building {skip.building_id!r} is skipped twice",
+                )
+            skipped.add(skip.building_id)
         lead_ids: set[str] = set()
         for i, lead in enumerate(self.leads):
             where = f"leads[{i}]"

@@ -172,7 +172,24 @@ def _rule_issues(ctx: DayContext, schedule: Schedule) -> list[Issue]:
             f"no building left to sweep after effective visits: {', '.join(bare)}",
         ),
     ]
-    return [Issue(code=code, message=message) for code, unmet, message in found if unmet]
+    issues = [Issue(code=code, message=message) for code, unmet, message in found if unmet]
+    return issues + skipped_sweep_issues(problem)
+
+
+_SKIP_MESSAGES = {
+    "swept_by_other_rep": "swept by another rep of the branch today, not planned here",
+    "swept_recently": "swept within the branch's sweep cooldown, not planned again yet",
+}
+
+
+def skipped_sweep_issues(problem: DayProblem) -> list[Issue]:
+    """One information issue per reason a building in reach is not swept (code = reason)."""
+    out: list[Issue] = []
+    for reason, message in _SKIP_MESSAGES.items():
+        ids = [s.building_id for s in problem.skipped_sweeps if s.reason == reason]
+        if ids:
+            out.append(Issue(code=reason, message=f"buildings {message}: {', '.join(ids)}"))
+    return out
 
 
 def _unvisited(ctx: DayContext, schedule: Schedule) -> list[Unvisited]:

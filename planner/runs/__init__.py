@@ -9,7 +9,8 @@ from planner.runs.batch import (
     RunStore,
     run_branch,
 )
-from planner.runs.branch import Branch, BranchRep, RepFailure
+from planner.runs.branch import Branch, BranchRep, RepFailure, SweepRecord
+from planner.runs.sweeps import SweepAssignment, assign_sweeps, branch_problems
 
 __all__ = [
     "BatchError",
@@ -20,5 +21,9 @@ __all__ = [
     "RunConflictError",
     "RunReport",
     "RunStore",
+    "SweepAssignment",
+    "SweepRecord",
+    "assign_sweeps",
+    "branch_problems",
     "run_branch",
 ]

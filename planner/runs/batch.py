@@ -12,17 +12,25 @@ executor and the observer come from the caller.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from planner.errors import PlannerError, ProblemError
+from planner.errors import PlannerError
 from planner.routing.plan import DayPlan
 from planner.routing.problem import DayProblem
 from planner.routing.search_setup import DEFAULT_SETUP
 from planner.routing.solve import SolveSettings, solve
-from planner.runs.branch import Branch, BranchRep, RepFailure, building_index, day_problem
+from planner.runs.branch import (
+    Branch,
+    BranchRep,
+    RepFailure,
+    SweepRecord,
+    building_index,
+    day_problem,
+)
+from planner.runs.sweeps import branch_problems
 
 BATCH_TIME_LIMIT_S = 0.5
 """Default per-rep search limit of a batch run: 1,000 reps × 40 leads took 6.6 minutes on two
@@ -142,6 +150,7 @@ def run_branch(
     max_in_flight: int = 64,
     observe: Observer | None = None,
     stop: Callable[[], bool] | None = None,
+    sweep_history: Iterable[SweepRecord] = (),
 ) -> RunReport:
     """Plan every rep of ``branch`` not yet planned in run ``run_id``; store each as it ends.
 
@@ -168,6 +177,15 @@ def run_branch(
     stop : callable, optional
         Asked before each job is handed out; once it returns True no more are, the jobs in
         flight are collected, and the reps not reached stay pending (a clean shutdown).
+    sweep_history : iterable of SweepRecord
+        Sweeps of the branch's earlier days the caller keeps (a store), beside the branch's
+        own ``sweep_history``: buildings swept within ``branch.sweep_cooldown_days`` before
+        its date are not swept again.
+
+    Every building is swept by at most one rep: before any rep is planned, the branch's
+    sweeps are assigned (:func:`planner.runs.sweeps.assign_sweeps`, from the whole branch,
+    so every pass and every pool agrees), and each rep's day problem lists the buildings in
+    its reach it must leave alone (``skipped_sweeps``, echoed in its plan).
 
     Returns
     -------
@@ -211,7 +229,7 @@ def run_branch(
 
     in_flight: dict[Future[DayPlan | RepFailure], PlanJob] = {}
     try:
-        for job in _jobs(branch, run_id, settings, done, record):
+        for job in _jobs(branch, run_id, settings, done, record, sweep_history):
             while len(in_flight) >= max_in_flight:
                 _collect(in_flight, record)
             if stop is not None and stop():
@@ -242,20 +260,17 @@ def _jobs(
     settings: SolveSettings,
     done: set[str],
     record: Callable[[RepOutcome], None],
+    sweep_history: Iterable[SweepRecord],
 ) -> Iterator[PlanJob]:
-    """Split the branch lazily; a rep whose day problem is invalid is recorded, not sent."""
-    sites = building_index(branch)
-    for i, item in enumerate(branch.reps):
-        rep_id = item.rep.id
+    """Split the branch (sweeps assigned over every rep, planned or not); a rep whose day
+    problem is invalid is recorded, not sent."""
+    split = branch_problems(branch, sweep_history)
+    for failure in split.failures:
+        if failure.rep_id not in done:
+            record(RepOutcome(rep_id=failure.rep_id, failure=failure))
+    for problem in split.problems:
+        rep_id = problem.rep.id
         if rep_id in done:
-            continue
-        try:
-            problem = day_problem(branch, i, sites)
-        except ProblemError as err:
-            failure = RepFailure(
-                rep_id=rep_id, code="invalid_input", message=str(err), field=err.field
-            )
-            record(RepOutcome(rep_id=rep_id, failure=failure))
             continue
         yield PlanJob(
             rep_id=rep_id, problem=problem, plan_id=plan_id_for(run_id, rep_id), settings=settings
@@ -302,6 +317,7 @@ __all__ = [
     "RunConflictError",
     "RunReport",
     "RunStore",
+    "SweepRecord",
     "building_index",
     "day_problem",
     "plan_id_for",

@@ -38,6 +38,18 @@ class RepFailure:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SweepRecord:
+    """A building of the branch swept on a day (the sweep history behind the cooldown)."""
+
+    building_id: str
+    date: date
+
+
+DEFAULT_SWEEP_COOLDOWN_DAYS = 14
+"""A building swept this many days before a branch's date is not swept again that day."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class BranchRep:
     """One rep of a branch and the leads assigned to it for the day."""
 
@@ -62,6 +74,10 @@ class Branch:
     rules: Rules = field(default_factory=Rules)
     options: Options = field(default_factory=Options)
     rejected: tuple[RepFailure, ...] = ()
+    sweep_cooldown_days: int = DEFAULT_SWEEP_COOLDOWN_DAYS
+    """Days after a sweep in which no rep of the branch sweeps that building again (0: off)."""
+    sweep_history: tuple[SweepRecord, ...] = ()
+    """Earlier sweeps the branch document reports (the store may know more)."""
 
     def __post_init__(self) -> None:
         seen: set[str] = set()
@@ -70,6 +86,8 @@ class Branch:
             if rep_id in seen:
                 raise ProblemError("reps", f"duplicate rep id {rep_id!r}")
             seen.add(rep_id)
+        if not 0 <= self.sweep_cooldown_days <= 365:
+            raise ProblemError("sweep_cooldown_days", "must be between 0 and 365 days")
         # the branch-wide checks of a day problem, so that a rep's error is the rep's own
         DayProblem(
             date=self.date,
@@ -134,4 +152,13 @@ def building_index(branch: Branch) -> BuildingIndex:
     )
 
 
-__all__ = ["Branch", "BranchRep", "FailureCode", "RepFailure", "building_index", "day_problem"]
+__all__ = [
+    "DEFAULT_SWEEP_COOLDOWN_DAYS",
+    "Branch",
+    "BranchRep",
+    "FailureCode",
+    "RepFailure",
+    "SweepRecord",
+    "building_index",
+    "day_problem",
+]

@@ -192,3 +192,47 @@ def test_deliveries_are_written_with_the_plan_in_one_transaction(store, pool) ->
             ).scalars()
         )
     assert announced == {p["plan_id"] for p in store.plans_of_run("run-t")}
+
+
+def test_a_runs_sweeps_are_kept_and_put_those_buildings_on_cooldown_the_next_day(
+    store, pool
+) -> None:
+    from api.store.runs import sweep_history
+
+    doc = _doc(3, bad=False)
+    _run(store, doc, pool, "sweeps-1")
+    swept = {
+        s["building_id"]
+        for p in store.plans_of_run("sweeps-1")
+        for s in p["stops"]
+        if s["type"] == "sweep"
+    }
+    assert swept
+    nextday = {**doc, "date": "2026-11-28"}
+    history = sweep_history(store, parse_branch(nextday))
+    assert {h.building_id for h in history} == swept
+    assert {h.date.isoformat() for h in history} == {doc["date"]}
+    assert sweep_history(store, parse_branch(doc)) == []  # the day itself is not history
+    assert sweep_history(store, parse_branch({**nextday, "sweep_cooldown_days": 0})) == []
+    report = run_branch(
+        parse_branch(nextday),
+        run_id="sweeps-2",
+        executor=pool,
+        store=SqlRunStore(store, nextday),
+        settings=QUICK,
+        sweep_history=history,
+    )
+    assert report.planned == 3
+    for plan in store.plans_of_run("sweeps-2"):
+        assert not swept & {s["building_id"] for s in plan["stops"] if s["type"] == "sweep"}
+        recent = {
+            s["building_id"] for s in plan["skipped_sweeps"] if s["reason"] == "swept_recently"
+        }
+        problem = store.get_problem(plan["plan_id"])
+        assert problem is not None
+        assert recent == {
+            s["building_id"]
+            for s in problem.get("skipped_sweeps", [])
+            if s["reason"] == "swept_recently"
+        }
+        assert recent <= swept
