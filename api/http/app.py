@@ -99,6 +99,8 @@ def create_app(
             settings.solver_workers,
             max_in_flight=settings.max_queued_solves,
             target=solve_target,
+            nice=settings.solver_nice,
+            deadline_s=settings.max_time_limit_s + settings.solver_grace_s,
         ),
         metrics=Metrics(),
     )
