@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import socket
 import statistics
@@ -259,41 +260,60 @@ def post_phase(base: str, headers: dict[str, str], problems: list[dict[str, Any]
     return out
 
 
+def _post_until(
+    base: str,
+    headers: dict[str, str],
+    problems: list[dict[str, Any]],
+    clients: int,
+    stop: Any,
+    answers: Any,
+) -> None:
+    """``clients`` threads posting day problems back to back until ``stop`` is set; the
+    count of each status goes to the queue ``answers``."""
+    counts: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def post(k: int) -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+            i = k
+            while not stop.is_set():
+                status = client.post("/v1/plans", json=problems[i % len(problems)]).status_code
+                with lock:
+                    counts[status] = counts.get(status, 0) + 1
+                i += clients
+
+    threads = [threading.Thread(target=post, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    answers.put(counts)
+
+
 class Saturation:
-    """``clients`` threads posting day problems back to back until stopped."""
+    """POST clients keeping every solver busy, in a process of their own (so that they do
+    not take the GET load generator's CPU or GIL)."""
 
     def __init__(
         self, base: str, headers: dict[str, str], problems: list[dict[str, Any]], clients: int
     ) -> None:
-        self.stop = threading.Event()
+        ctx = multiprocessing.get_context("spawn")
+        self.stop = ctx.Event()
+        self.queue: Any = ctx.Queue()
         self.answers: dict[int, int] = {}
-        self._lock = threading.Lock()
-        self.threads = [
-            threading.Thread(target=self._post, args=(base, headers, problems, k), daemon=True)
-            for k in range(clients)
-        ]
-
-    def _post(
-        self, base: str, headers: dict[str, str], problems: list[dict[str, Any]], k: int
-    ) -> None:
-        with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
-            i = k
-            while not self.stop.is_set():
-                status = client.post("/v1/plans", json=problems[i % len(problems)]).status_code
-                with self._lock:
-                    self.answers[status] = self.answers.get(status, 0) + 1
-                i += len(self.threads)
+        self.process = ctx.Process(
+            target=_post_until, args=(base, headers, problems, clients, self.stop, self.queue)
+        )
 
     def __enter__(self) -> Saturation:
-        for t in self.threads:
-            t.start()
-        time.sleep(3.0)  # every solver process is busy before the clock starts
+        self.process.start()
+        time.sleep(4.0)  # every solver process is busy before the clock starts
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
-        for t in self.threads:
-            t.join(timeout=120)
+        self.answers = self.queue.get(timeout=180)
+        self.process.join(timeout=60)
 
 
 def main() -> int:

@@ -16,6 +16,7 @@ from planner.routing.problem import (
     Options,
     Rep,
     Rules,
+    WorkCalendar,
     format_hhmm,
     parse_hhmm,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "Stop",
     "Totals",
     "Unvisited",
+    "WorkCalendar",
     "format_hhmm",
     "parse_hhmm",
     "solve",

@@ -21,6 +21,7 @@ from planner.routing.problem import (
     Options,
     Rep,
     Rules,
+    WorkCalendar,
 )
 
 FailureCode = Literal["invalid_input", "solver_error", "worker_lost"]
@@ -61,6 +62,7 @@ class Branch:
     crs: CRS = CRS.WGS84
     rules: Rules = field(default_factory=Rules)
     options: Options = field(default_factory=Options)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
     rejected: tuple[RepFailure, ...] = ()
 
     def __post_init__(self) -> None:
@@ -80,6 +82,7 @@ class Branch:
             buildings=self.buildings,
             rules=self.rules,
             options=self.options,
+            calendar=self.calendar,
         )
 
     @property
@@ -117,6 +120,7 @@ def day_problem(branch: Branch, index: int, sites: BuildingIndex | None = None) 
             rep=item.rep,
             rules=branch.rules,
             options=branch.options,
+            calendar=branch.calendar,
             leads=item.leads,
             buildings=tuple(b for b in branch.buildings if b.id in wanted),
         )
