@@ -50,6 +50,20 @@ class Settings(BaseSettings):
     solver_workers: int = Field(
         default_factory=cpu_count, ge=1, le=256, description="Solver processes in the pool"
     )
+    solver_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="Niceness added to solver processes (and batch-run processes): a server "
+        "whose every core is solving still answers HTTP at once; 0 keeps equal priority",
+    )
+    solver_grace_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="A solve still running this many seconds past max_time_limit_s is killed "
+        "with its process and answers 500 solver_timeout (a batch-run rep fails likewise)",
+    )
     max_queued_solves: int = Field(
         64, ge=1, description="Solves waiting or running at once; beyond it POST answers 503"
     )

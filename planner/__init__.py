@@ -17,6 +17,7 @@ from planner.routing.problem import (
     Rep,
     Rules,
     SkippedSweep,
+    WorkCalendar,
     format_hhmm,
     parse_hhmm,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "Stop",
     "Totals",
     "Unvisited",
+    "WorkCalendar",
     "format_hhmm",
     "parse_hhmm",
     "solve",

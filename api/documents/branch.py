@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from api.documents.calendar import CalendarIn
 from api.documents.day import (
     BuildingIn,
     Id,
@@ -28,6 +29,7 @@ from api.documents.day import (
     _or,
     _Strict,
     buildings_domain,
+    calendar_domain,
     field_errors,
     leads_domain,
     options_domain,
@@ -77,6 +79,9 @@ class BranchIn(_Strict):
     crs: Literal["wgs84", "gcj02", "bd09"] | None = Field(None, description="Default wgs84")
     rules: RulesIn | None = None
     options: OptionsIn | None = None
+    calendar: CalendarIn | None = Field(
+        None, description="Working days (public calendar, default CN, and the branch's overrides)"
+    )
     office: OfficeIn | None = Field(None, description="Shown on maps; reps carry their start")
     buildings: list[BuildingIn] | None = None
     reps: list[_RepKey] = Field(min_length=1, max_length=MAX_REPS)
@@ -138,6 +143,7 @@ def parse_branch(data: Any) -> Branch:
             crs=CRS(_or(envelope.crs, CRS.WGS84)),
             rules=rules_domain(envelope.rules),
             options=options_domain(envelope.options),
+            calendar=calendar_domain(envelope.date, envelope.calendar),
             buildings=buildings_domain(envelope.buildings),
             reps=tuple(reps),
             rejected=tuple(rejected),
@@ -162,7 +168,7 @@ def with_options(data: Any, **options: Any) -> Any:
 
 
 _REP_FIELDS = ("id", "start", "end", "shift_start", "return_by", "mode", "lunch")
-_SHARED_FIELDS = ("date", "timezone", "crs", "rules", "options")
+_SHARED_FIELDS = ("date", "timezone", "crs", "rules", "options", "calendar")
 
 
 def problem_document(

@@ -17,6 +17,7 @@ from pydantic import (
     field_validator,
 )
 
+from api.documents.calendar import CalendarIn, work_calendar
 from geo import CRS, InvalidFootprint, LatLon, footprint_polygon
 from planner import (
     DEFAULT_SERVICE_MIN,
@@ -33,6 +34,7 @@ from planner import (
     Rep,
     Rules,
     SkippedSweep,
+    WorkCalendar,
     parse_hhmm,
 )
 
@@ -172,6 +174,11 @@ class DayProblemIn(_Strict):
     rep: RepIn
     rules: RulesIn | None = None
     options: OptionsIn | None = None
+    calendar: CalendarIn | None = Field(
+        None,
+        description="Working days for the urgency rule (a lead reclaimed before the next "
+        "working day's shift_start weighs more); default China's public calendar",
+    )
     leads: list[LeadIn] = Field(max_length=MAX_LEADS)
     buildings: list[BuildingIn] | None = None
     skipped_sweeps: list[SkippedSweepIn] | None = Field(
@@ -228,12 +235,21 @@ def to_domain(m: DayProblemIn) -> DayProblem:
         rep=rep_domain(m.rep),
         rules=rules_domain(m.rules),
         options=options_domain(m.options),
+        calendar=calendar_domain(m.date, m.calendar),
         leads=leads_domain(m.leads),
         buildings=buildings_domain(m.buildings),
         skipped_sweeps=tuple(
             SkippedSweep(building_id=s.building_id, reason=s.reason) for s in m.skipped_sweeps or ()
         ),
     )
+
+
+def calendar_domain(day: Date, c: CalendarIn | None) -> WorkCalendar:
+    """The planner's working days (the public calendar and the document's overrides)."""
+    try:
+        return work_calendar(day, c)
+    except (ValueError, NotImplementedError) as err:
+        raise ProblemError("calendar.country", f"no public calendar: {err}") from None
 
 
 def rep_domain(r: RepIn) -> Rep:

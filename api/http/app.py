@@ -1,7 +1,7 @@
 """The HTTP API the CRM calls: ``create_app(settings)`` builds it (``ironroute serve`` runs it).
 
-Versioned under ``/v1``; OpenAPI at ``/openapi.json``, docs at ``/docs``. Storage is
-migrated and the solver processes started when the app starts (its lifespan).
+Versioned under ``/v1``; OpenAPI at ``/openapi.json``, docs at ``/docs`` (served offline).
+Storage is migrated and the solver processes started when the app starts (its lifespan).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from api.http.docs import install_docs
 from api.http.errors import install_error_handlers
 from api.http.idempotency import IdempotencyStore
 from api.http.limits import BodyLimitMiddleware
@@ -99,6 +100,8 @@ def create_app(
             settings.solver_workers,
             max_in_flight=settings.max_queued_solves,
             target=solve_target,
+            nice=settings.solver_nice,
+            deadline_s=settings.max_time_limit_s + settings.solver_grace_s,
         ),
         metrics=Metrics(),
     )
@@ -121,10 +124,13 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         dependencies=[Depends(reject_unknown_query)],
+        docs_url=None,  # install_docs serves Swagger UI from the package, not a CDN
+        redoc_url=None,  # ReDoc exists only on a CDN
     )
     app.state.services = services
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     install_error_handlers(app)
+    install_docs(app)
     app.include_router(plans.router)
     app.include_router(reps.router)
     app.include_router(territories.router)

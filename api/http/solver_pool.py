@@ -2,27 +2,31 @@
 
 Day plans and territory balances both run here.
 
-The planner is CPU-bound and holds the GIL, so each solve runs in its own process and the
-server's event loop keeps answering GETs. When a worker process dies (a crash inside the
-native solver, the OOM killer), the request it was solving answers ``500 solver_crashed``,
-the broken pool is replaced, and the server stays up.
+The planner is CPU-bound and holds the GIL, so each solve runs in its own process, at a
+lower CPU priority (``IRONROUTE_SOLVER_NICE``), and the server's event loop keeps answering
+GETs while every core solves. When a worker process dies (a crash inside the native solver,
+the OOM killer), the request it was solving answers ``500 solver_crashed``; a solve still
+running ``IRONROUTE_SOLVER_GRACE_S`` past the longest time limit is killed and answers
+``500 solver_timeout``. Either way the broken pool is replaced and the server stays up.
+Workers die with the server, however it ends (``api.runs.workers``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import multiprocessing
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from api.documents.balance import balance_document
 from api.documents.day import InputError
 from api.http.errors import InvalidInput, SolverFailed, Unavailable
+from api.runs.workers import call_with_deadline, process_pool
 from geo import TravelSource
 from planner import DayProblem, PlannerError, SolveSettings, solve
 
@@ -70,10 +74,13 @@ def balance_in_worker(
         raise WorkerError(type(err).__name__, str(err)) from None
 
 
-def _timed(fn: Callable[..., dict[str, Any]], *args: Any) -> tuple[dict[str, Any], float]:
-    """``fn(*args)`` and the seconds it took, measured in the worker."""
+def _timed(
+    deadline_s: float | None, fn: Callable[..., dict[str, Any]], *args: Any
+) -> tuple[dict[str, Any], float]:
+    """``fn(*args)`` and the seconds it took, measured in the worker; past ``deadline_s``
+    the worker process is ended."""
     began = time.perf_counter()
-    result = fn(*args)
+    result = fn(*args) if deadline_s is None else call_with_deadline(deadline_s, fn, *args)
     return result, time.perf_counter() - began
 
 
@@ -93,38 +100,77 @@ class SolverPool:
         Solves waiting or running at once; one more is refused with 503.
     target
         The function run in the worker (a module-level function, so it can be pickled).
+    nice
+        Niceness added to each worker (0 keeps the server's priority).
+    deadline_s
+        A job still running after this many seconds is killed with its worker (None: never).
     """
 
     def __init__(
-        self, workers: int, *, max_in_flight: int, target: SolveTarget = solve_in_worker
+        self,
+        workers: int,
+        *,
+        max_in_flight: int,
+        target: SolveTarget = solve_in_worker,
+        nice: int = 0,
+        deadline_s: float | None = None,
     ) -> None:
         self.workers = workers
         self.max_in_flight = max_in_flight
         self.target = target
+        self.nice = nice
+        self.deadline_s = deadline_s
         self.in_flight = 0
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        # workers are spawned from this long-lived thread: the kernel's parent-death signal
+        # fires when the spawning *thread* exits, and a request thread may exit any time
+        self._spawner: ThreadPoolExecutor | None = None
+        self._warming: Future[None] | None = None
 
     def _new_executor(self) -> ProcessPoolExecutor:
-        # spawn: forking a process that runs threads (the server's) is unsafe
-        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        # spawn (in process_pool): forking a process that runs threads (the server's) is unsafe
+        executor = process_pool(self.workers, nice=self.nice)
+        if self._spawner is None:
+            self._spawner = ThreadPoolExecutor(1, thread_name_prefix="ironroute-spawner")
+        self._warming = self._spawner.submit(self._spawn_all, executor)
+        return executor
+
+    def _spawn_all(self, executor: ProcessPoolExecutor) -> None:
+        """Start every worker of ``executor`` (each warm-up job finds no idle worker)."""
+        try:
+            futures = [executor.submit(_warm) for _ in range(self.workers)]
+        except (BrokenProcessPool, RuntimeError):  # replaced or shut down meanwhile
+            return
+        for f in futures:
+            with contextlib.suppress(Exception):
+                f.result()
 
     def start(self) -> None:
         """Start every worker now (so the first request does not pay for it)."""
         with self._lock:
             if self._executor is None:
                 self._executor = self._new_executor()
+            warming = self._warming
+        if warming is not None:
+            warming.result()
+
+    def worker_pids(self) -> list[int]:
+        """The process ids of the current workers (for operators and tests)."""
+        with self._lock:
             executor = self._executor
-        futures = [executor.submit(_warm) for _ in range(self.workers)]
-        for f in futures:
-            f.result()
+        processes = getattr(executor, "_processes", None) or {}
+        return sorted(int(pid) for pid in processes)
 
     def shutdown(self) -> None:
         """Stop the workers (a solve still running is cancelled)."""
         with self._lock:
             executor, self._executor = self._executor, None
+            spawner, self._spawner = self._spawner, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+        if spawner is not None:
+            spawner.shutdown(wait=True)
 
     def _submit(
         self, fn: Callable[..., Any], *args: Any
@@ -166,12 +212,23 @@ class SolverPool:
             )
         self.in_flight += 1
         try:
-            executor, future = self._submit(_timed, fn, *args)
+            began = time.monotonic()
+            executor, future = self._submit(_timed, self.deadline_s, fn, *args)
             try:
                 return await asyncio.wrap_future(future)
             except BrokenProcessPool:
-                log.error("a solver process died while solving %s", what)
                 self._replace(executor)
+                # the worker's own clock killed it: the job ran (and waited) past the deadline
+                if self.deadline_s is not None and time.monotonic() - began >= self.deadline_s:
+                    log.error("a solver process was killed at %.0f s on %s", self.deadline_s, what)
+                    raise SolverFailed(
+                        f"solving took longer than {self.deadline_s:g} s, the hard limit of "
+                        "this server, so the solver process was stopped; the server replaced "
+                        "it and is still up. A shorter time_limit_s or a smaller problem may "
+                        "go through",
+                        code="solver_timeout",
+                    ) from None
+                log.error("a solver process died while solving %s", what)
                 raise SolverFailed(
                     "the solver process crashed while solving this problem; the server "
                     "replaced it and is still up. Retrying may work; if the same problem "

@@ -8,13 +8,14 @@ cluster through ``Client.get_executor()``. dask.distributed is imported here onl
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import time
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
+
+from api.runs.workers import process_pool
 
 
 class ExecutorError(RuntimeError):
@@ -47,17 +48,17 @@ def warm_up(pause_s: float = 0.0) -> int:
 
 
 @contextmanager
-def local_pool(workers: int | None = None, *, warm: bool = True) -> Iterator[Pool]:
-    """A process pool of ``workers`` processes (default: one per CPU).
+def local_pool(workers: int | None = None, *, warm: bool = True, nice: int = 0) -> Iterator[Pool]:
+    """A process pool of ``workers`` processes (default: one per CPU), ``nice`` added.
 
-    Workers are started with ``spawn``: a fresh interpreter each, so nothing of the parent's
-    threads (a progress bar, an HTTP server, a database pool) is copied into them. With
-    ``warm`` every worker has imported the solver before the pool is handed out.
+    Workers are started with ``spawn`` (``api.runs.workers.process_pool``) and die with this
+    process. With ``warm`` every worker has imported the solver before the pool is handed
+    out; call this from a thread that outlives the pool.
     """
     n = workers or default_workers()
     if n < 1:
         raise ExecutorError(f"workers must be at least 1, got {n}")
-    with ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn")) as ex:
+    with process_pool(n, nice=nice) as ex:
         if warm:  # one pausing task per worker, so that each worker gets one
             for fut in [ex.submit(warm_up, 0.2) for _ in range(n)]:
                 fut.result()
@@ -93,8 +94,11 @@ def dask_pool(address: str, *, timeout_s: float = 10.0) -> Iterator[Pool]:
 
 
 @contextmanager
-def open_pool(scheduler: str | None = None, workers: int | None = None) -> Iterator[Pool]:
-    """The Dask cluster at ``scheduler`` if given, else a local pool of ``workers``."""
+def open_pool(
+    scheduler: str | None = None, workers: int | None = None, *, nice: int = 0
+) -> Iterator[Pool]:
+    """The Dask cluster at ``scheduler`` if given, else a local pool of ``workers``
+    (``nice`` added to the local processes)."""
     if scheduler is not None:
         if workers is not None:
             raise ExecutorError(
@@ -103,5 +107,5 @@ def open_pool(scheduler: str | None = None, workers: int | None = None) -> Itera
         with dask_pool(scheduler) as pool:
             yield pool
     else:
-        with local_pool(workers) as pool:
+        with local_pool(workers, nice=nice) as pool:
             yield pool

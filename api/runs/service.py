@@ -169,7 +169,11 @@ class RunService:
         if self._pool is None:
             stack = contextlib.ExitStack()
             self._pool = stack.enter_context(
-                open_pool(self.settings.run_scheduler, self.settings.run_workers)
+                open_pool(
+                    self.settings.run_scheduler,
+                    self.settings.run_workers,
+                    nice=self.settings.solver_nice,
+                )
             )
             self._pool_cm = stack
         return self._pool

@@ -5,7 +5,7 @@ recreate, the re-timing repair) weighs a plan through it.
 """
 
 from planner.routing.plan import RULE_CODES, DayPlan, Issue, Stop, Totals, Unvisited
-from planner.routing.problem import DayProblem, Lead, Rep
+from planner.routing.problem import DayProblem, Lead, Rep, WorkCalendar
 from planner.routing.search_setup import DEFAULT_SETUP, SearchSetup
 from planner.routing.solve import DEFAULT_TIME_LIMIT_S, SolveSettings, solve
 
@@ -23,5 +23,6 @@ __all__ = [
     "Stop",
     "Totals",
     "Unvisited",
+    "WorkCalendar",
     "solve",
 ]

@@ -119,6 +119,30 @@ class Options:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WorkCalendar:
+    """Which dates are working days: Monday to Friday, less ``days_off`` (public holidays),
+    plus ``working_days`` (weekend days worked in exchange, China's make-up days).
+
+    Data, not a lookup: the API edge fills it from a holiday calendar and a branch's own list.
+    """
+
+    days_off: tuple[date, ...] = ()
+    working_days: tuple[date, ...] = ()
+
+    def __post_init__(self) -> None:
+        both = sorted(set(self.days_off) & set(self.working_days))
+        if both:
+            raise ProblemError(
+                "calendar", f"a date is both a day off and a working day: {both[0].isoformat()}"
+            )
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.working_days:
+            return True
+        return day.weekday() < 5 and day not in self.days_off
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Lead:
     """A lead the rep may visit; ``effective`` means a decision maker is expected."""
 
@@ -171,6 +195,7 @@ class DayProblem:
     options: Options = field(default_factory=Options)
     skipped_sweeps: tuple[SkippedSweep, ...] = ()
     """Buildings the rep may not sweep today (the branch's sweep assignment or cooldown)."""
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
     def __post_init__(self) -> None:
         try:
@@ -239,9 +264,12 @@ class DayProblem:
         return midnight + timedelta(seconds=round(minutes * 60))
 
     def next_working_shift(self) -> datetime:
-        """Start of the next working day's shift (Mon-Fri) after the problem's date."""
+        """Start of the next working day's shift after the problem's date (``calendar``:
+        Mon-Fri less holidays plus make-up days; at most a year ahead)."""
         day = self.date + timedelta(days=1)
-        while day.weekday() >= 5:
+        for _ in range(366):
+            if self.calendar.is_working_day(day):
+                break
             day += timedelta(days=1)
         h, m = divmod(self.rep.shift_start_min, 60)
         return datetime.combine(day, time(h, m), tzinfo=self.tz)

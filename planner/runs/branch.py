@@ -21,6 +21,7 @@ from planner.routing.problem import (
     Options,
     Rep,
     Rules,
+    WorkCalendar,
 )
 
 FailureCode = Literal["invalid_input", "solver_error", "worker_lost"]
@@ -73,6 +74,7 @@ class Branch:
     crs: CRS = CRS.WGS84
     rules: Rules = field(default_factory=Rules)
     options: Options = field(default_factory=Options)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
     rejected: tuple[RepFailure, ...] = ()
     sweep_cooldown_days: int = DEFAULT_SWEEP_COOLDOWN_DAYS
     """Days after a sweep in which no rep of the branch sweeps that building again (0: off)."""
@@ -98,6 +100,7 @@ class Branch:
             buildings=self.buildings,
             rules=self.rules,
             options=self.options,
+            calendar=self.calendar,
         )
 
     @property
@@ -135,6 +138,7 @@ def day_problem(branch: Branch, index: int, sites: BuildingIndex | None = None) 
             rep=item.rep,
             rules=branch.rules,
             options=branch.options,
+            calendar=branch.calendar,
             leads=item.leads,
             buildings=tuple(b for b in branch.buildings if b.id in wanted),
         )

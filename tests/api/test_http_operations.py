@@ -51,6 +51,29 @@ def test_a_crashing_solver_answers_500_and_the_server_stays_up(crashy_api, small
     assert 'ironroute_solve_failures_total{code="solver_crashed"} 2.0' in metrics
 
 
+def test_a_stuck_solver_is_killed_at_the_hard_deadline_and_the_server_stays_up(
+    tmp_path, small_problem_doc
+):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    with (
+        running_api(url, solve_target=crash_or_solve, solver_workers=1, solver_grace_s=1.0) as api,
+        api.client("crm") as c,
+    ):
+        stuck = copy.deepcopy(small_problem_doc)
+        stuck["rep"]["id"] = "hang-me"
+        began = time.monotonic()
+        r = c.post("/v1/plans", json=stuck)
+        waited = time.monotonic() - began
+        assert r.status_code == 500 and r.json()["code"] == "solver_timeout"
+        assert "still up" in r.json()["message"]
+        assert 2.0 <= waited < 30  # max_time_limit_s 1 + grace 1, then the kill
+        ok = c.post("/v1/plans", json=small_problem_doc)  # a fresh worker solves the next
+        assert ok.status_code == 201
+        assert_plan_valid(small_problem_doc, ok.json())
+        metrics = c.get("/metrics").text
+    assert 'ironroute_solve_failures_total{code="solver_timeout"} 1.0' in metrics
+
+
 def test_an_unexpected_error_is_a_plain_500_without_a_traceback(tmp_path):
     settings = {**TEST_SETTINGS, "solver_workers": 1}
     app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", **settings))

@@ -54,19 +54,24 @@ def _serve(env: dict[str, str], cwd: Path, port: int) -> subprocess.Popen[bytes]
     raise AssertionError("serve did not become ready")
 
 
-def test_a_killed_server_restarts_with_every_plan_it_answered_201(
-    db_url, tmp_path, small_problem_doc
-):
-    env = {**os.environ, "IRONROUTE_DATABASE_URL": db_url, "IRONROUTE_DEFAULT_TIME_LIMIT_S": "0.3"}
+def crm_key(env: dict[str, str], cwd: Path) -> str:
+    """A new crm API key made by `ironroute keys create` in the database of ``env``."""
     created = subprocess.run(
         [IRONROUTE, "keys", "create", "--role", "crm"],
         env=env,
-        cwd=tmp_path,
+        cwd=cwd,
         capture_output=True,
         text=True,
         check=True,
     )
-    key = created.stdout.strip().splitlines()[-1]
+    return created.stdout.strip().splitlines()[-1]
+
+
+def test_a_killed_server_restarts_with_every_plan_it_answered_201(
+    db_url, tmp_path, small_problem_doc
+):
+    env = {**os.environ, "IRONROUTE_DATABASE_URL": db_url, "IRONROUTE_DEFAULT_TIME_LIMIT_S": "0.3"}
+    key = crm_key(env, tmp_path)
     assert key.startswith("irk_")
     headers = {"Authorization": f"Bearer {key}"}
     port = _free_port()
