@@ -141,7 +141,12 @@ class RepOut(_Out):
 class SplitOut(_Out):
     building_id: str
     rep_ids: list[str]
-    reason: Literal["capacity", "private_owners", "reclaimed"]
+    reason: Literal["capacity", "private_owners", "reclaimed", "private_owner"] = Field(
+        description="Why the building is split: `private_owners` (private leads of two "
+        "reps), `reclaimed` (a reclaimed lead cannot join the rep holding it), "
+        "`private_owner` (one rep's private leads; its pool leads went to others for the "
+        "bands or compactness), `capacity` (a bound forced it)"
+    )
 
 
 class OverlapOut(_Out):

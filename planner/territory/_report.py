@@ -78,6 +78,8 @@ def building_splits(pool: Pool, owner_of: list[int | None]) -> list[BuildingSpli
             reason = "private_owners"
         elif reclaimed_from[b] & reps:  # a holder may not take a lead reclaimed from it
             reason = "reclaimed"
+        elif owners:  # its owner goes there anyway: the pool leads went where they fit
+            reason = "private_owner"
         else:
             reason = "capacity"
         ids = tuple(sorted(problem.reps[j].id for j in reps))

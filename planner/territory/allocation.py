@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 UnassignedReason = Literal["capacity", "no_eligible_rep"]
-SplitReason = Literal["capacity", "private_owners", "reclaimed"]
+SplitReason = Literal["capacity", "private_owners", "reclaimed", "private_owner"]
 PinnedReason = Literal["private_leads", "private_buildings", "capacity", "search"]
 
 

@@ -29,6 +29,10 @@ class Costs:
     deficit: float = 1e6  # per lead below the lower bound
     over_capacity: float = 1e3  # per minute above capacity_minutes
     piece: float = 1e5  # per extra rep holding leads of one building
+    # per extra rep in a building that holds private leads: their owner goes there
+    # anyway, so its pool leads may go to another rep when the bands or compactness
+    # gain more (about 10 lead-km of distance to the centre, 7 minutes outside a band)
+    piece_private: float = 200.0
     workload_in: float = 0.5  # per minute off the team mean
     workload_out: float = 30.0  # per minute outside the band
     value_in: float = 0.5  # per point off the team mean
@@ -45,7 +49,7 @@ class Costs:
     flow_star_per_km: float = 100.0
     flow_base_per_km: float = 10.0
     flow_churn: float = 300.0
-    flow_whole_building: float = 500.0
+    flow_whole_building: float = 100.0
     flow_step: float = 2000.0
     flow_lower_bonus: int = 10**7
     flow_unassigned: int = 10**9
