@@ -31,8 +31,8 @@ class Costs:
     piece: float = 1e5  # per extra rep holding leads of one building
     # per extra rep in a building that holds private leads: their owner goes there
     # anyway, so its pool leads may go to another rep when the bands or compactness
-    # gain more (about 10 lead-km of distance to the centre, 7 minutes outside a band)
-    piece_private: float = 200.0
+    # gain more (about 2.5 lead-km of distance to the centre, 2 minutes outside a band)
+    piece_private: float = 50.0
     workload_in: float = 0.5  # per minute off the team mean
     workload_out: float = 30.0  # per minute outside the band
     value_in: float = 0.5  # per point off the team mean
