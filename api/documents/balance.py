@@ -143,13 +143,31 @@ class RepOut(_Out):
 class SplitOut(_Out):
     building_id: str
     rep_ids: list[str]
-    reason: Literal["capacity", "private_owners", "reclaimed"]
+    reason: Literal["capacity", "private_owners", "reclaimed", "private_owner"] = Field(
+        description="Why the building is split: `private_owners` (private leads of two "
+        "reps), `reclaimed` (a reclaimed lead cannot join the rep holding it), "
+        "`private_owner` (one rep's private leads; its pool leads went to others for the "
+        "bands or compactness), `capacity` (a bound forced it)"
+    )
 
 
 class OverlapOut(_Out):
     a: str
     b: str
     km2: float = Field(description="Area shared by the two territories, km²")
+
+
+class PinnedOut(_Out):
+    rep_id: str
+    reason: Literal["private_leads", "private_buildings", "capacity", "search"] = Field(
+        description="What holds the rep outside the target bands: `private_leads` (its "
+        "private leads alone are above the band), `private_buildings` (above the band and "
+        "every building it holds has its own private leads: only a split could lighten it), "
+        "`capacity` (max_leads, min_leads or capacity_minutes bind it), `search` (no rule "
+        "does: the search ended there)"
+    )
+    workload_over_mean: float = Field(description="The rep's workload over the team mean")
+    value_over_mean: float = Field(description="The rep's value over the team mean")
 
 
 class MetricsOut(_Out):
@@ -174,6 +192,14 @@ class MetricsOut(_Out):
     splits: list[SplitOut]
     overlap_km2: list[OverlapOut]
     total_km: float
+    mean_km_to_centre: float = Field(
+        description="Compactness: mean straight-line km from each assigned lead to the "
+        "centre (mean position) of its rep's leads"
+    )
+    pinned: list[PinnedOut] = Field(
+        description="Reps outside the target bands (workload ±5 %, value ±10 % of the "
+        "mean), each with the reason; empty when every rep is inside"
+    )
     seconds: float
     search_moves: int = Field(description="Moves and swaps made by the local search")
 

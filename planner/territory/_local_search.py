@@ -72,6 +72,7 @@ class Search:
         self._xy = [(float(x), float(y)) for x, y in pool.stop_xy]
         self._base = [(float(x), float(y)) for x, y in pool.base_xy]
         self._ct = [(float(x), float(y)) for x, y in self._centres]
+        self._piece = [costs.piece_private if x.private else costs.piece for x in pool.stops]
 
     # -- pricing --------------------------------------------------------------------------
     def leg(self, j: int, d_m: float) -> float:
@@ -182,12 +183,12 @@ class Search:
             if st.stop_leads[a].get(s, 0) == k:
                 saved = self.removal(a, s)
                 d_work[a] -= saved
-                total -= c.travel * saved + c.piece
+                total -= c.travel * saved + self._piece[s]
         for b, s in into:
             if s not in st.stop_leads[b]:
                 added = self.insertion(b, s)[0]
                 d_work[b] += added
-                total += c.travel * added + c.piece
+                total += c.travel * added + self._piece[s]
         for j, dw in d_work.items():
             w0 = self.effort[j] + self.travel[j]
             total += self.rep_cost(j, w0 + dw, self.value[j] + d_value[j], wt, vt)
@@ -249,7 +250,7 @@ class Search:
         for j in range(pool.n_reps):
             for s in st.stop_leads[j]:
                 holders[s] = holders.get(s, 0) + 1
-        return out + c.piece * sum(h - 1 for h in holders.values())
+        return out + sum(self._piece[s] * (h - 1) for s, h in holders.items())
 
     def targets(self) -> tuple[float, float]:
         if not self.free:

@@ -11,7 +11,16 @@ import numpy as np
 from geo import LatLon, Territories, to_wgs84
 from planner.territory._pool import Pool
 from planner.territory._state import State
-from planner.territory.allocation import BalanceMetrics, BuildingSplit, Overlap, RepLoad, rep_dict
+from planner.territory.allocation import (
+    BalanceMetrics,
+    BuildingSplit,
+    Overlap,
+    PinnedReason,
+    PinnedRep,
+    RepLoad,
+    rep_dict,
+)
+from planner.territory.objective import VALUE_TARGET, WORKLOAD_TARGET
 
 TERRITORY_BUFFER_M = 150.0
 
@@ -69,6 +78,8 @@ def building_splits(pool: Pool, owner_of: list[int | None]) -> list[BuildingSpli
             reason = "private_owners"
         elif reclaimed_from[b] & reps:  # a holder may not take a lead reclaimed from it
             reason = "reclaimed"
+        elif owners:  # its owner goes there anyway: the pool leads went where they fit
+            reason = "private_owner"
         else:
             reason = "capacity"
         ids = tuple(sorted(problem.reps[j].id for j in reps))
@@ -101,10 +112,82 @@ def territories(
     return {"type": "FeatureCollection", "features": features}, overlaps
 
 
+def mean_km_to_centre(pool: Pool, owner_of: list[int | None]) -> float:
+    """Mean straight-line km from each assigned lead to the centre of its rep's leads."""
+    problem = pool.problem
+    xy = np.array(
+        [pool.projection.to_xy(to_wgs84(lead.location, problem.crs)) for lead in problem.leads],
+        dtype=np.float64,
+    ).reshape(-1, 2)
+    return centre_distance_km(xy, owner_of)
+
+
+def centre_distance_km(xy: np.ndarray[Any, Any], owner_of: list[int | None]) -> float:
+    """Mean km from each point (metres, projected) with an owner to its owner's centroid."""
+    held = [i for i, j in enumerate(owner_of) if j is not None]
+    if not held:
+        return 0.0
+    owner = np.array([owner_of[i] for i in held], dtype=np.intp)
+    pts = xy[held]
+    n = int(owner.max()) + 1
+    counts = np.bincount(owner, minlength=n).astype(np.float64)
+    cx = np.bincount(owner, weights=pts[:, 0], minlength=n) / np.maximum(counts, 1)
+    cy = np.bincount(owner, weights=pts[:, 1], minlength=n) / np.maximum(counts, 1)
+    d = np.hypot(pts[:, 0] - cx[owner], pts[:, 1] - cy[owner])
+    return round(float(d.mean()) / 1000.0, 4)
+
+
+def pinned_reps(state: State, loads: list[RepLoad]) -> list[PinnedRep]:
+    """The reps outside the target bands, each with what holds it there."""
+    free = [j for j, r in enumerate(loads) if r.takes_pool]
+    if not free:
+        return []
+    w_mean = float(np.mean([loads[j].workload_minutes for j in free])) or 1.0
+    v_mean = float(np.mean([loads[j].value for j in free])) or 1.0
+    out = []
+    for j in free:
+        w, v = loads[j].workload_minutes / w_mean, loads[j].value / v_mean
+        high = w > 1 + WORKLOAD_TARGET or v > 1 + VALUE_TARGET
+        low = w < 1 - WORKLOAD_TARGET or v < 1 - VALUE_TARGET
+        if not (high or low):
+            continue
+        out.append(
+            PinnedRep(
+                rep_id=loads[j].rep_id,
+                reason=_pinned_reason(state, j, loads[j], high=high, w_mean=w_mean, v_mean=v_mean),
+                workload_over_mean=round(w, 4),
+                value_over_mean=round(v, 4),
+            )
+        )
+    return out
+
+
+def _pinned_reason(
+    state: State, j: int, load: RepLoad, *, high: bool, w_mean: float, v_mean: float
+) -> PinnedReason:
+    pool = state.pool
+    rep = pool.problem.reps[j]
+    if (
+        pool.private_effort[j] > (1 + WORKLOAD_TARGET) * w_mean
+        or pool.private_value[j] > (1 + VALUE_TARGET) * v_mean
+    ):
+        return "private_leads"
+    if high and all(j in pool.stops[s].private for s in state.stop_leads[j]):
+        return "private_buildings"
+    at_max = load.leads >= rep.max_leads
+    at_min = state.pool_count(j) <= pool.lower[j]
+    at_cap = rep.capacity_min is not None and load.workload_minutes >= 0.97 * rep.capacity_min
+    if (high and at_min) or (not high and (at_max or at_cap)):
+        return "capacity"
+    return "search"
+
+
 def metrics(
     pool: Pool,
     loads: list[RepLoad],
     *,
+    compactness_km: float,
+    pinned: list[PinnedRep],
     moved: int,
     unassigned: int,
     splits: list[BuildingSplit],
@@ -149,6 +232,8 @@ def metrics(
         splits=tuple(splits),
         overlap_km2=tuple(overlaps),
         total_km=round(sum(r.km for r in loads), 3),
+        mean_km_to_centre=compactness_km,
+        pinned=tuple(pinned),
         seconds=round(seconds, 3),
         search_moves=moves,
     )

@@ -13,7 +13,7 @@ import numpy.typing as npt
 
 from planner.territory._flow import FlowInput, Pieces, solve_flow
 from planner.territory._pool import Pool
-from planner.territory.problem import BalanceWeights
+from planner.territory.objective import Costs
 
 Array = npt.NDArray[np.float64]
 
@@ -21,11 +21,6 @@ CANDIDATES = 12  # nearest reps by centre a unit may go to in the flow
 _BASE_CANDIDATES = 2  # plus the nearest reps by base
 _SAME_CENTRE_M = 150.0
 _ROUNDS = 3
-# Flow costs per lead: 100 per km from the centre, 10 per km from the base, 300 per lead
-# taken from its owner, 500 kept off a building its rep already has private leads in; the
-# k-th lead above a rep's lower bound costs 2000 k more (counts even out first).
-_STAR_PER_KM, _BASE_PER_KM, _CHURN, _WHOLE_BUILDING = 100, 10, 300, 500
-_STEP, _LOWER_BONUS, _UNASSIGNED = 2000, 10**7, 10**9
 
 
 def nearest(points: Array, centres: Array, k: int) -> npt.NDArray[np.intp]:
@@ -97,7 +92,7 @@ def keep_owners(pool: Pool, fresh: list[Pieces]) -> list[Pieces] | None:
     return pieces
 
 
-def seed(pool: Pool, weights: BalanceWeights) -> tuple[list[Pieces], list[int]]:
+def seed(pool: Pool, costs: Costs) -> tuple[list[Pieces], list[int]]:
     """Pieces and unassigned leads per unit after the seeding rounds."""
     if not pool.units:
         return [], []
@@ -105,18 +100,12 @@ def seed(pool: Pool, weights: BalanceWeights) -> tuple[list[Pieces], list[int]]:
     pieces: list[Pieces] = []
     left: list[int] = []
     for _ in range(_ROUNDS):
-        pieces, left = solve_flow(_flow_input(pool, centres, weights))
+        pieces, left = solve_flow(_flow_input(pool, centres, costs))
         centres = _recentre(pool, pieces, centres)
     return pieces, left
 
 
-def _flow_input(
-    pool: Pool,
-    centres: Array,
-    weights: BalanceWeights,
-    churn: float | None = None,
-) -> FlowInput:
-    churn_cost = weights.churn * _CHURN if churn is None else churn
+def _flow_input(pool: Pool, centres: Array, costs: Costs) -> FlowInput:
     takers = np.array([j for j in range(pool.n_reps) if pool.takes_pool[j]], dtype=np.intp)
     unit_xy = pool.stop_xy[[u.stop for u in pool.units]]
     heads: list[int] = []
@@ -137,12 +126,12 @@ def _flow_input(
                 tails.append(u)
                 heads.append(j)
                 moved = 1.0 - unit.own.get(j, 0) / unit.size
-                whole = _WHOLE_BUILDING if j in private else 0
-                bonus.append(churn_cost * moved - whole)
+                whole = costs.flow_whole_building if j in private else 0.0
+                bonus.append(costs.flow_churn * moved - whole)
     u_arr, j_arr = np.array(tails, dtype=np.intp), np.array(heads, dtype=np.intp)
     star = np.linalg.norm(unit_xy[u_arr] - centres[j_arr], axis=1) / 1000.0
     base = np.linalg.norm(unit_xy[u_arr] - pool.base_xy[j_arr], axis=1) / 1000.0
-    cost = weights.compactness * (_STAR_PER_KM * star + _BASE_PER_KM * base) + np.array(bonus)
+    cost = costs.flow_star_per_km * star + costs.flow_base_per_km * base + np.array(bonus)
     arcs = list(zip(tails, heads, np.rint(cost).astype(np.int64).tolist(), strict=True))
     upper = list(pool.upper)
     sizes = [u.size for u in pool.units]
@@ -156,9 +145,9 @@ def _flow_input(
         arcs=arcs,
         lower=[min(lo, up) for lo, up in zip(pool.lower, upper, strict=True)],
         upper=upper,
-        lower_bonus=_LOWER_BONUS,
-        step_cost=max(0, round(_STEP * weights.balance)),
-        unassigned_cost=_UNASSIGNED,
+        lower_bonus=costs.flow_lower_bonus,
+        step_cost=max(0, round(costs.flow_step)),
+        unassigned_cost=costs.flow_unassigned,
     )
 
 

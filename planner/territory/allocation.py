@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 UnassignedReason = Literal["capacity", "no_eligible_rep"]
-SplitReason = Literal["capacity", "private_owners", "reclaimed"]
+SplitReason = Literal["capacity", "private_owners", "reclaimed", "private_owner"]
+PinnedReason = Literal["private_leads", "private_buildings", "capacity", "search"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +59,23 @@ class BuildingSplit:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PinnedRep:
+    """A rep outside the target bands (workload ±5 %, value ±10 % of the team mean), and
+    what holds it there.
+
+    ``private_leads``: its private leads alone are above the band; ``private_buildings``:
+    above the band, and every stop it holds has its own private leads (only splitting
+    buildings could lighten it); ``capacity``: ``max_leads``, ``min_leads`` or
+    ``capacity_minutes`` bind it; ``search``: no rule does (the search ended there).
+    """
+
+    rep_id: str
+    reason: PinnedReason
+    workload_over_mean: float
+    value_over_mean: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Overlap:
     """Two territories that overlap, and by how much (km²)."""
 
@@ -71,6 +89,9 @@ class BalanceMetrics:
     """Team figures over the reps that take pool leads (``balanced_reps``).
 
     Ratios are over the mean of those reps; ``value_spread`` is (max − min) / mean.
+    ``mean_km_to_centre`` is the compactness: the mean straight-line km from each assigned
+    lead to the centre (mean position) of its rep's leads. ``pinned`` lists the reps
+    outside the target bands and why.
     """
 
     balanced_reps: int
@@ -90,6 +111,8 @@ class BalanceMetrics:
     splits: tuple[BuildingSplit, ...]
     overlap_km2: tuple[Overlap, ...]
     total_km: float
+    mean_km_to_centre: float
+    pinned: tuple[PinnedRep, ...]
     seconds: float
     search_moves: int
 
@@ -97,8 +120,17 @@ class BalanceMetrics:
         out = {
             name: getattr(self, name)
             for name in self.__slots__
-            if name not in ("splits", "overlap_km2")
+            if name not in ("splits", "overlap_km2", "pinned")
         }
+        out["pinned"] = [
+            {
+                "rep_id": p.rep_id,
+                "reason": p.reason,
+                "workload_over_mean": p.workload_over_mean,
+                "value_over_mean": p.value_over_mean,
+            }
+            for p in self.pinned
+        ]
         out["splits"] = [
             {"building_id": s.building_id, "rep_ids": list(s.rep_ids), "reason": s.reason}
             for s in self.splits

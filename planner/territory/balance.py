@@ -17,7 +17,14 @@ from geo import TravelModel, TravelTimeProvider
 from planner.territory._finish import moved_leads, place_leftovers, realise
 from planner.territory._local_search import local_search, objective
 from planner.territory._pool import build_pool
-from planner.territory._report import building_splits, metrics, rep_loads, territories
+from planner.territory._report import (
+    building_splits,
+    mean_km_to_centre,
+    metrics,
+    pinned_reps,
+    rep_loads,
+    territories,
+)
 from planner.territory._seed import keep_owners, seed
 from planner.territory._state import State
 from planner.territory.allocation import Allocation
@@ -66,7 +73,7 @@ def balance(
     weights = problem.options.weights
     costs = costs_for(weights)
     model = travel or TravelModel()
-    fresh, left = seed(pool, weights)
+    fresh, left = seed(pool, costs)
     starts = [fresh]
     owned = sum(k for u in pool.units for k in u.own.values())
     kept = keep_owners(pool, fresh) if owned * 2 >= sum(u.size for u in pool.units) > 0 else None
@@ -86,6 +93,8 @@ def balance(
     figures = metrics(
         pool,
         loads,
+        compactness_km=mean_km_to_centre(pool, owner_of),
+        pinned=pinned_reps(state, loads),
         moved=moved_leads(pool, owner_of),
         unassigned=len(unassigned),
         splits=splits,

@@ -4,7 +4,8 @@ Natural units: per lead, per minute of estimated workload, per value point, per 
 ranks: a lead short of ``min_leads`` > a minute over ``capacity_minutes`` > a building
 piece (a split) > the workload (±3 %) and value (±7 %) bands > travel, distance to the
 territory centre and churn > evenness inside the bands. The user's weights scale the
-soft goals.
+soft goals. The seeding flow prices the same goals in its own integer units (per lead of
+a unit sent to a rep): its costs are the ``flow_*`` fields, scaled by the same weights.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ WORKLOAD_BAND = 0.03
 """Half-width of the workload band around the team mean (the target is ≤ 1.05 max/mean)."""
 VALUE_BAND = 0.07
 """Half-width of the value band around the team mean (the target is ±10 %)."""
+WORKLOAD_TARGET = 0.05
+"""The promised workload band (max/mean ≤ 1.05); reps outside it are reported as pinned."""
+VALUE_TARGET = 0.10
+"""The promised value band (±10 % of the mean); reps outside it are reported as pinned."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -24,6 +29,10 @@ class Costs:
     deficit: float = 1e6  # per lead below the lower bound
     over_capacity: float = 1e3  # per minute above capacity_minutes
     piece: float = 1e5  # per extra rep holding leads of one building
+    # per extra rep in a building that holds private leads: their owner goes there
+    # anyway, so its pool leads may go to another rep when the bands or compactness
+    # gain more (about 2.5 lead-km of distance to the centre, 2 minutes outside a band)
+    piece_private: float = 50.0
     workload_in: float = 0.5  # per minute off the team mean
     workload_out: float = 30.0  # per minute outside the band
     value_in: float = 0.5  # per point off the team mean
@@ -32,6 +41,18 @@ class Costs:
     travel: float = 1.0  # per tour minute
     star: float = 20.0  # per lead-km from the territory centre
     churn: float = 40.0  # per lead taken from its owner
+    # The seeding min-cost flow (integer costs per lead): km from the territory centre
+    # and from the rep's base, a lead taken from its owner, a lead kept off a building
+    # its rep holds private leads in (a bonus), the k-th lead above a rep's lower bound
+    # (k times this: counts even out first), each lead up to the lower bound (a bonus),
+    # a lead left unassigned.
+    flow_star_per_km: float = 100.0
+    flow_base_per_km: float = 10.0
+    flow_churn: float = 300.0
+    flow_whole_building: float = 100.0
+    flow_step: float = 2000.0
+    flow_lower_bonus: int = 10**7
+    flow_unassigned: int = 10**9
 
 
 def costs_for(w: BalanceWeights) -> Costs:
@@ -45,6 +66,10 @@ def costs_for(w: BalanceWeights) -> Costs:
         travel=1.0 * w.compactness,
         star=20.0 * w.compactness,
         churn=40.0 * w.churn,
+        flow_star_per_km=100.0 * w.compactness,
+        flow_base_per_km=10.0 * w.compactness,
+        flow_churn=300.0 * w.churn,
+        flow_step=2000.0 * w.balance,
     )
 
 
