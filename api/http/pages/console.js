@@ -315,8 +315,7 @@
     const layer = branch.layers[repId];
     if (!layer) return;
     branch.map.fitBounds(layer.getBounds(), { padding: [30, 30] });
-    layer.eachLayer((m) => m.getElement && m.getElement() && m.setZIndexOffset && m.setZIndexOffset(1000));
-    const first = layer.getLayers().find((m) => m.getElement && m.getElement());
+    const first = layer.getLayers().find((m) => m instanceof L.Marker && m.getElement());
     if (first) first.getElement().focus({ preventScroll: true });
   }
 
@@ -633,5 +632,7 @@
     showBranch();
   });
   window.addEventListener("hashchange", () => apiKey() && start());
+  // for the browser tests and for debugging from the developer tools: the two maps
+  window.IronrouteConsole = { branchMap: () => branch.map, repMap: () => rep.map };
   start();
 })();
