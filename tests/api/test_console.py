@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,16 +19,9 @@ from api.store.plans import PlanStore
 from tests.api.console_fixtures import ConsoleServer, DemoDay, serve_demo_day, store_demo_day
 
 
-@pytest.fixture(scope="module")
-def demo_day(tmp_path_factory: pytest.TempPathFactory) -> DemoDay:
-    out = tmp_path_factory.mktemp("demo")
-    return store_demo_day(out, f"sqlite:///{out / 'ironroute.db'}")
-
-
-@pytest.fixture(scope="module")
-def server(demo_day: DemoDay) -> Iterator[ConsoleServer]:
-    with serve_demo_day(demo_day) as running:
-        yield running
+@pytest.fixture
+def server(console_server: ConsoleServer) -> ConsoleServer:
+    return console_server
 
 
 def _get(server: ConsoleServer, path: str, key: str | None) -> httpx.Response:

@@ -19,7 +19,7 @@ import pytest
 
 from geo.crs import wgs84_to_gcj02
 from geo.latlon import LatLon
-from tests.api.console_fixtures import ConsoleServer, DemoDay, serve_demo_day, store_demo_day
+from tests.api.console_fixtures import ConsoleServer, serve_demo_day
 
 CHROMIUM = os.environ.get("IRONROUTE_TEST_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
@@ -43,16 +43,9 @@ if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def demo_day(tmp_path_factory: pytest.TempPathFactory) -> DemoDay:
-    out = tmp_path_factory.mktemp("demo")
-    return store_demo_day(out, f"sqlite:///{out / 'ironroute.db'}")
-
-
-@pytest.fixture(scope="module")
-def server(demo_day: DemoDay) -> Iterator[ConsoleServer]:
-    with serve_demo_day(demo_day) as running:
-        yield running
+@pytest.fixture
+def server(console_server: ConsoleServer) -> ConsoleServer:
+    return console_server
 
 
 @pytest.fixture(scope="module")
