@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/ironroute demo --out demo-output
+	$(BIN)/ironroute demo --out demo-output --db sqlite:///demo-output/ironroute.db
 
 test: $(STAMP)
 	$(BIN)/ruff check geo planner api tests bench

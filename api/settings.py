@@ -88,6 +88,23 @@ class Settings(BaseSettings):
         None, description="The tile folder (or .tar) of `ironroute roads build`"
     )
 
+    # the browser console (``/console``): its base map
+    console_tile_url: str = Field(
+        "",
+        description="Base-map tile URL template for /console, e.g. "
+        "'https://tiles.example.com/{z}/{x}/{y}.png' ({s} subdomains allowed); empty: no "
+        "base map, the routes are drawn on a plain background (no network needed)",
+    )
+    console_tile_crs: Literal["wgs84", "gcj02"] = Field(
+        "wgs84",
+        description="The coordinate system the tiles are drawn in: 'gcj02' for Chinese tile "
+        "sources (Amap, Tencent), whose streets sit a few hundred metres off WGS-84; the "
+        "console then shifts every route point to GCJ-02 so it lands on its street",
+    )
+    console_tile_attribution: str = Field(
+        "", description="Attribution text the tile source asks to be shown on the map"
+    )
+
     # batch runs (``ironroute run`` and ``POST /v1/runs``)
     run_scheduler: str | None = Field(
         None, description="Dask scheduler address (tcp://host:8786); default local processes"

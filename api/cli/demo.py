@@ -13,7 +13,7 @@ from api.cli._common import err, progress, summary_table
 from api.cli.balance import balance_branch
 
 if TYPE_CHECKING:
-    from planner import DayPlan
+    from planner import DayPlan, DayProblem
 
 
 def demo(
@@ -24,10 +24,18 @@ def demo(
     reps: Annotated[int, typer.Option(min=1, max=200, help="Number of reps")] = 12,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.01, max=600)] = 1.0,
     new_reps: Annotated[int, typer.Option("--new-reps", min=0, max=6, help="Reps joining")] = 2,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Also store the balance and the plans (as a finished run of the branch) in "
+            "this database, e.g. sqlite:///demo-output/ironroute.db, for /console",
+        ),
+    ] = None,
 ) -> None:
     """Generate a Beijing branch (no network), balance its lead pool among the reps, plan
     every rep's day (each building swept by one rep at most), write the balance, plans and
-    GeoJSON."""
+    GeoJSON (and store them with --db)."""
     from api.documents.branch import parse_branch, problem_document, with_options
     from api.documents.svg_map import routes_svg
     from planner import solve
@@ -47,6 +55,7 @@ def demo(
         err.print(f"[red]{failure.rep_id}[/] not planned: {failure.message}")
     problems = split.problems
     plans: list[DayPlan] = []
+    days: list[DayProblem] = []
     features: list[dict[str, Any]] = []
     with progress() as bar:
         task = bar.add_task(
@@ -68,6 +77,7 @@ def demo(
             for f in result.geometry["features"]:
                 features.append({**f, "properties": {**f["properties"], "rep_id": rep_id}})
             plans.append(result)
+            days.append(day)
             bar.advance(task)
     (out / "routes.geojson").write_text(
         json.dumps({"type": "FeatureCollection", "features": features}), "utf-8"
@@ -80,3 +90,54 @@ def demo(
     err.print(f"wrote {out}/balance.json, {out}/territories.geojson (the balanced pool),")
     err.print(f"{out}/plans/*.json, {out}/problems/*.json, {out}/routes.geojson (map data)")
     err.print(f"and {out}/routes.svg (a map to open in a browser)")
+    if db is not None:
+        run_id = store_demo(db, out, branch, days, plans)
+        err.print(f"stored the balance and run [bold]{run_id}[/] in {db}")
+    hint = console_hint(db or f"sqlite:///{out}/ironroute.db", branch, out, stored=db is not None)
+    err.print(hint, soft_wrap=True)
+
+
+def store_demo(
+    db: str, out: Path, branch: dict[str, Any], days: list[DayProblem], plans: list[DayPlan]
+) -> str:
+    """Store the demo's balance and its plans as a finished run of the branch; the run's id."""
+    from api.documents.branch import default_run_id, parse_branch
+    from api.store.plans import PlanStore
+    from api.store.runs import SqlRunStore
+    from planner.runs import RunReport
+
+    store = PlanStore.from_url(db)
+    try:
+        store.migrate()
+        request = json.loads((out / "balance-request.json").read_text("utf-8"))
+        store.save_balance(request, json.loads((out / "balance.json").read_text("utf-8")))
+        run_id = default_run_id(branch)
+        runs = SqlRunStore(store, branch)
+        runs.begin_run(run_id, parse_branch(branch))
+        for day, plan in zip(days, plans, strict=True):
+            runs.save_plan(run_id, day, plan)
+        n = len(plans)
+        runs.finish_run(
+            run_id, RunReport(run_id=run_id, total=n, planned=n, skipped=0, failures=())
+        )
+    finally:
+        store.dispose()
+    return run_id
+
+
+def console_hint(db: str, branch: dict[str, Any], out: Path, *, stored: bool) -> str:
+    """How to see the demo's day in the browser console (/console)."""
+    env = f"IRONROUTE_DATABASE_URL={db}"
+    first = (
+        ""
+        if stored
+        else f"  .venv/bin/ironroute run {out}/branch.json --db {db}   # stores the day's plans\n"
+    )
+    return (
+        "[bold]In the browser[/] (the manager's console; a rep key shows that rep's day):\n"
+        f"{first}"
+        f"  {env} .venv/bin/ironroute keys create --role manager   # prints a key\n"
+        f"  {env} .venv/bin/ironroute serve\n"
+        f"  open http://127.0.0.1:8000/console#branch={branch['branch_id']}&date={branch['date']}"
+        " and paste the key"
+    )

@@ -22,7 +22,8 @@ from api.http.errors import install_error_handlers
 from api.http.idempotency import IdempotencyStore
 from api.http.limits import BodyLimitMiddleware
 from api.http.metrics import Metrics, MetricsMiddleware
-from api.http.routers import health, plans, reps, runs, territories
+from api.http.routers import branches, health, me, plans, reps, runs, territories
+from api.http.routers.console import mount_console
 from api.http.services import Services
 from api.http.solver_pool import SolverPool, SolveTarget, solve_in_worker
 from api.settings import Settings, get_settings
@@ -135,7 +136,10 @@ def create_app(
     app.include_router(reps.router)
     app.include_router(territories.router)
     app.include_router(runs.router)  # batch runs; its lifespan runs them in the background
+    app.include_router(branches.router)
+    app.include_router(me.router)
     app.include_router(health.router)
+    mount_console(app)  # /console: the manager's and the rep's pages
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
     return app

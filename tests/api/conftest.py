@@ -113,3 +113,21 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     path = tmp_path_factory.mktemp("api") / "ironroute.db"
     with running_api(f"sqlite:///{path}") as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def demo_day(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The demo's day (3 reps and a new one) stored by ``ironroute demo --db`` in SQLite."""
+    from tests.api.console_fixtures import store_demo_day
+
+    out = tmp_path_factory.mktemp("demo")
+    return store_demo_day(out, f"sqlite:///{out / 'ironroute.db'}")
+
+
+@pytest.fixture(scope="session")
+def console_server(demo_day: Any) -> Iterator[Any]:
+    """A live server on the demo's day, with a key of its first rep (the console's tests)."""
+    from tests.api.console_fixtures import serve_demo_day
+
+    with serve_demo_day(demo_day) as running:
+        yield running

@@ -158,7 +158,15 @@ def test_the_cli_prints_the_result_on_stdout_without_an_output_file(tmp_path: Pa
     result = runner.invoke(app, ["balance", str(write(tmp_path, request())), "--time-limit", "2"])
     assert result.exit_code == 0
     doc = json.loads(result.stdout[: result.stdout.rindex("}") + 1])
-    assert set(doc) == {"assignments", "unassigned", "reps", "metrics", "territories"}
+    assert set(doc) == {
+        "assignments",
+        "unassigned",
+        "reps",
+        "metrics",
+        "territories",
+        "travel_model",
+        "travel_fallback",
+    }
 
 
 @pytest.mark.parametrize(("path", "value", "field"), BAD[:6])
