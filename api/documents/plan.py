@@ -29,6 +29,20 @@ class IssueOut(_Out):
     message: str
 
 
+class LinksOut(_Out):
+    """Navigation deep links to a stop, one tap from a phone."""
+
+    amap: str = Field(
+        description="Amap route plan to the stop: `amapuri://route/plan/?dlat=..&dlon=..&dname=.."
+        "&dev=0&t=1` in GCJ-02 (t: 0 car, 1 transit, 2 walk, 3 bike, by the rep's mode)"
+    )
+    baidu: str = Field(
+        description="Baidu directions: `baidumap://map/direction?destination=latlng:LAT,LON|name:.."
+        "&coord_type=bd09ll&mode=transit` in BD-09 (mode by the rep's mode)"
+    )
+    geo: str = Field(description="RFC 5870 URI `geo:LAT,LON?q=LAT,LON(name)` in WGS-84")
+
+
 class StopOut(_Out):
     """One stop; the leg that reaches it (minutes, road km) belongs to it."""
 
@@ -44,6 +58,9 @@ class StopOut(_Out):
     start: AwareDatetime | None = None
     depart: AwareDatetime | None = None
     wait_minutes: float | None = Field(None, description="Minutes between arrive and start")
+    links: LinksOut | None = Field(
+        None, description="Visits, sweeps and the end: navigation deep links to the stop"
+    )
 
 
 class TotalsOut(_Out):

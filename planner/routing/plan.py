@@ -38,6 +38,8 @@ class Stop:
     start: datetime | None = None
     depart: datetime | None = None
     wait_minutes: float = 0.0
+    links: dict[str, str] | None = None
+    """Navigation deep links to the stop (visits, sweeps, the end): ``amap``, ``baidu``, ``geo``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +119,8 @@ def _stop_dict(s: Stop) -> dict[str, Any]:
         out["start"] = _instant(s.start)
         out["depart"] = _instant(s.depart)
         out["wait_minutes"] = round(s.wait_minutes, 4)
+    if s.links:
+        out["links"] = dict(s.links)
     return out
 
 
