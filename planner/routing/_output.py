@@ -140,11 +140,8 @@ END_NAME = "End of day"
 def _lead_name(ctx: DayContext, lead: int) -> str:
     """A visit's label: the lead id, and its building's name when it has one."""
     x = ctx.problem.leads[lead]
-    b = (
-        ctx.problem.buildings[ctx.own_building[lead]]
-        if ctx.own_building[lead] is not None
-        else None
-    )
+    own = ctx.own_building[lead]
+    b = ctx.problem.buildings[own] if own is not None else None
     return f"{x.id} · {b.name}" if b is not None and b.name else x.id
 
 

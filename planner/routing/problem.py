@@ -222,7 +222,7 @@ class DayProblem:
         day = self.date + timedelta(days=1)
         while day.weekday() >= 5:
             day += timedelta(days=1)
-        h, m = divmod(self.rep.shift_start_min, 60)
+        h, m = divmod(int(self.rep.shift_start_min), 60)
         return datetime.combine(day, time(h, m), tzinfo=self.tz)
 
     def is_urgent(self, lead: Lead) -> bool:

@@ -44,11 +44,14 @@ def solve(
     settings: SolveSettings | None = None,
     plan_id: str | None = None,
     keep: tuple[Item, ...] = (),
+    search: bool = True,
 ) -> DayPlan:
     """Plan the day of ``problem`` and return the plan (never raises for 'no plan').
 
     ``keep`` (a re-plan) is the route being revised, in the problem's lead indices: the
     search starts from it and prices every change to it (``objective.STABILITY_PER_STOP``).
+    Without ``search`` the route is ``keep`` as it is, only repaired if it no longer fits
+    and filled with whatever fits beside it.
 
     Travel times come from ``travel``, else from ``settings.travel`` for the problem's
     date. When that provider cannot answer (its engine is missing, a point lies off its
@@ -61,12 +64,12 @@ def solve(
     began = time.perf_counter()
     try:
         chosen = travel or settings.travel.for_day(problem.date)
-        return _solve(problem, chosen, settings, plan_id, began, keep)
+        return _solve(problem, chosen, settings, plan_id, began, keep, search)
     except ProviderUnavailable as e:
         if travel is BUILTIN_TRAVEL:
             raise
         asked = (travel or settings.travel).to_dict()
-        plan = _solve(problem, BUILTIN_TRAVEL, settings, plan_id, began, keep)
+        plan = _solve(problem, BUILTIN_TRAVEL, settings, plan_id, began, keep, search)
         fallback = {"provider": asked, "reason": str(e)}
         note = Issue(
             code="travel_fallback",
@@ -87,6 +90,7 @@ def _solve(
     plan_id: str | None,
     began: float,
     keep: tuple[Item, ...] = (),
+    search: bool = True,
 ) -> DayPlan:
     ctx = build_context(problem, travel)
     limit = min(
@@ -105,6 +109,23 @@ def _solve(
         solver_info.update(seconds=round(time.perf_counter() - began, 3), objective=None)
         return assemble_plan(ctx, None, _infeasible_issues(ctx), (), solver_info, plan_id)
 
+    if not search:
+        items = list(keep)
+        schedule = latest_departure(ctx, fill(ctx, repair(ctx, items)))
+        solver_info.update(
+            seconds=round(time.perf_counter() - began, 3),
+            objective=None,
+            search_status="kept",
+            repaired=len(schedule.items) < len(items),
+        )
+        return assemble_plan(
+            ctx,
+            schedule,
+            _rule_issues(ctx, schedule),
+            _unvisited(ctx, schedule),
+            solver_info,
+            plan_id,
+        )
     data = build_routing_data(ctx, keep)
     # the limit is for the whole plan: keep a little for re-timing and filling
     search_s = max(0.05, limit - (time.perf_counter() - began) - min(0.1, 0.1 * limit))
