@@ -80,6 +80,49 @@ class UnvisitedOut(_Out):
     reason: Literal["window_unreachable", "no_time", "lower_value", "day_infeasible"]
 
 
+class ChangeOut(_Out):
+    """One visit or sweep in a re-plan's diff."""
+
+    type: Literal["visit", "sweep"]
+    lead_id: str | None = Field(None, description="Visits: the lead")
+    building_id: str | None = Field(None, description="Sweeps: the building")
+    before: AwareDatetime | None = Field(None, description="Its start in the plan revised")
+    after: AwareDatetime | None = Field(None, description="Its start now")
+    reason: str | None = Field(
+        None,
+        description="dropped: cancelled, window_removed, no_time, lower_value, "
+        "window_unreachable; added: new_lead, fits_now; moved: overrun, new_lead, fits_now, "
+        "cancelled, window_removed, no_time, lower_value, reordered, late, earlier",
+    )
+
+
+class OriginOut(_Out):
+    location: PointOut = Field(description="Where the rest of the day starts (the plan's crs)")
+    at: AwareDatetime = Field(description="When it starts")
+
+
+class ReplanOut(_Out):
+    """How a re-plan came about and what it changed."""
+
+    now: AwareDatetime = Field(description="The present instant of the request")
+    origin: OriginOut
+    kept: list[ChangeOut] = Field(description="Same stop, start within a minute")
+    moved: list[ChangeOut] = Field(description="Same stop, another start")
+    added: list[ChangeOut]
+    dropped: list[ChangeOut]
+    day_totals: dict[str, Any] = Field(
+        description="The whole day, made and planned: visits, effective_visits, sweeps, value, "
+        "done_visits"
+    )
+
+
+class PlanVersionOut(_Out):
+    plan_id: str
+    version: int
+    previous_plan_id: str | None
+    created_at: AwareDatetime
+
+
 class DayPlanOut(_Out):
     """A rep's planned day (DESIGN.md's day plan)."""
 
@@ -99,3 +142,11 @@ class DayPlanOut(_Out):
         description="RFC 7946 FeatureCollection in WGS-84: the route as a LineString, a "
         "Point per stop and per unvisited lead ([lon, lat] positions)"
     )
+    version: int | None = Field(None, description="1 for a morning plan, +1 per re-plan")
+    previous_plan_id: str | None = Field(None, description="The plan this one revises")
+    done: list[StopOut] | None = Field(
+        None,
+        description="Re-plans: the stops already made, as they happened (the day's start "
+        "first); `stops` is then the rest of the day, from the rep's position",
+    )
+    replan: ReplanOut | None = Field(None, description="Re-plans: the origin and the diff")

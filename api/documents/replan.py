@@ -22,7 +22,7 @@ from api.documents.day import (
 )
 from geo import LatLon
 from planner import DayProblem, ProblemError, Stop, format_hhmm, parse_hhmm
-from planner.routing.replan import Changes, Overrun, PlanSoFar, RemovedWindow
+from planner.routing import Changes, Overrun, PlanSoFar, RemovedWindow
 
 
 class OverrunIn(_Strict):
