@@ -220,7 +220,8 @@ def test_a_replan_of_a_replan_carries_the_stops_made_forward() -> None:
     [
         ({"cancelled": ["NOPE"]}, "cancelled[0]"),  # an unknown lead
         ({"overruns": [{"lead_id": "NOPE", "minutes": 5}]}, "overruns[0]"),  # not a stop
-        ({"new_leads": [{"id": "L0001", "location": {"lat": 40, "lon": 116.5}}]}, "new_leads[0].id"),
+        ({"new_leads": [{"id": "L0001", "location": {"lat": 40, "lon": 116.5}}]},
+         "new_leads[0].id"),  # a lead id already in the day
         ({"removed_windows": [{"lead_id": "NOPE", "window": ["10:00", "11:00"]}]},
          "removed_windows[0].lead_id"),  # an unknown lead
     ],
