@@ -12,6 +12,7 @@ from api.cli.bench import bench_app
 from api.cli.demo import demo
 from api.cli.keys import keys_app
 from api.cli.plan import plan
+from api.cli.replan import replan
 from api.cli.roads import roads_app
 from api.cli.run import run
 from api.cli.serve import db_app, serve
@@ -24,6 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(plan)
+app.command()(replan)
 app.command()(demo)
 app.command("balance")(balance_cmd)
 app.command("run")(run)

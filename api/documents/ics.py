@@ -61,11 +61,16 @@ def plan_calendar(plan: dict[str, Any], problem: dict[str, Any], stamp: datetime
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", f"Route of {plan['rep_id']} on {plan['date']}")
-    for n, stop in enumerate(plan["stops"]):
+    day = f"{plan['rep_id']}-{plan['date']}"
+    for stop in [*(plan.get("done") or []), *plan["stops"]]:
         if stop["type"] not in ("visit", "sweep", "break"):
             continue
         event = Event()
-        event.add("uid", f"{plan_id}-{n}@ironroute")
+        # the same stop keeps its UID in every version of the day, so a calendar that
+        # follows the day's latest plan moves its events instead of duplicating them
+        what = stop.get("lead_id") or stop.get("building_id") or "lunch"
+        event.add("uid", f"{day}-{stop['type']}-{what}@ironroute")
+        event.add("sequence", int(plan.get("version") or 1))
         event.add("dtstamp", stamp)
         event.add("dtstart", _local(stop["start"], zone))
         event.add("dtend", _local(stop["depart"], zone))
@@ -75,6 +80,8 @@ def plan_calendar(plan: dict[str, Any], problem: dict[str, Any], stamp: datetime
         event.add("geo", (where.lat, where.lon))
         event.add("location", f"{where.lat:.6f},{where.lon:.6f}")
         event.add("categories", [stop["type"]])
+        if stop.get("links"):
+            event.add("url", stop["links"]["geo"])
         event.add("transp", "OPAQUE")
         cal.add_component(event)
     cal.add_missing_timezones()

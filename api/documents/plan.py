@@ -29,6 +29,20 @@ class IssueOut(_Out):
     message: str
 
 
+class LinksOut(_Out):
+    """Navigation deep links to a stop, one tap from a phone."""
+
+    amap: str = Field(
+        description="Amap route plan to the stop: `amapuri://route/plan/?dlat=..&dlon=..&dname=.."
+        "&dev=0&t=1` in GCJ-02 (t: 0 car, 1 transit, 2 walk, 3 bike, by the rep's mode)"
+    )
+    baidu: str = Field(
+        description="Baidu directions: `baidumap://map/direction?destination=latlng:LAT,LON|name:.."
+        "&coord_type=bd09ll&mode=transit` in BD-09 (mode by the rep's mode)"
+    )
+    geo: str = Field(description="RFC 5870 URI `geo:LAT,LON?q=LAT,LON(name)` in WGS-84")
+
+
 class StopOut(_Out):
     """One stop; the leg that reaches it (minutes, road km) belongs to it."""
 
@@ -44,6 +58,9 @@ class StopOut(_Out):
     start: AwareDatetime | None = None
     depart: AwareDatetime | None = None
     wait_minutes: float | None = Field(None, description="Minutes between arrive and start")
+    links: LinksOut | None = Field(
+        None, description="Visits, sweeps and the end: navigation deep links to the stop"
+    )
 
 
 class TotalsOut(_Out):
@@ -71,6 +88,49 @@ class SkippedSweepOut(_Out):
     )
 
 
+class ChangeOut(_Out):
+    """One visit or sweep in a re-plan's diff."""
+
+    type: Literal["visit", "sweep"]
+    lead_id: str | None = Field(None, description="Visits: the lead")
+    building_id: str | None = Field(None, description="Sweeps: the building")
+    before: AwareDatetime | None = Field(None, description="Its start in the plan revised")
+    after: AwareDatetime | None = Field(None, description="Its start now")
+    reason: str | None = Field(
+        None,
+        description="dropped: cancelled, window_removed, no_time, lower_value, "
+        "window_unreachable; added: new_lead, fits_now; moved: overrun, new_lead, fits_now, "
+        "cancelled, window_removed, no_time, lower_value, reordered, late, earlier",
+    )
+
+
+class OriginOut(_Out):
+    location: PointOut = Field(description="Where the rest of the day starts (the plan's crs)")
+    at: AwareDatetime = Field(description="When it starts")
+
+
+class ReplanOut(_Out):
+    """How a re-plan came about and what it changed."""
+
+    now: AwareDatetime = Field(description="The present instant of the request")
+    origin: OriginOut
+    kept: list[ChangeOut] = Field(description="Same stop, start within a minute")
+    moved: list[ChangeOut] = Field(description="Same stop, another start")
+    added: list[ChangeOut]
+    dropped: list[ChangeOut]
+    day_totals: dict[str, Any] = Field(
+        description="The whole day, made and planned: visits, effective_visits, sweeps, value, "
+        "done_visits"
+    )
+
+
+class PlanVersionOut(_Out):
+    plan_id: str
+    version: int
+    previous_plan_id: str | None
+    created_at: AwareDatetime
+
+
 class DayPlanOut(_Out):
     """A rep's planned day (DESIGN.md's day plan)."""
 
@@ -95,3 +155,11 @@ class DayPlanOut(_Out):
         description="RFC 7946 FeatureCollection in WGS-84: the route as a LineString, a "
         "Point per stop and per unvisited lead ([lon, lat] positions)"
     )
+    version: int | None = Field(None, description="1 for a morning plan, +1 per re-plan")
+    previous_plan_id: str | None = Field(None, description="The plan this one revises")
+    done: list[StopOut] | None = Field(
+        None,
+        description="Re-plans: the stops already made, as they happened (the day's start "
+        "first); `stops` is then the rest of the day, from the rep's position",
+    )
+    replan: ReplanOut | None = Field(None, description="Re-plans: the origin and the diff")

@@ -25,10 +25,12 @@ from typing import Any
 
 from api.documents.balance import balance_document
 from api.documents.day import InputError
+from api.documents.replan import problem_document
 from api.http.errors import InvalidInput, SolverFailed, Unavailable
 from api.runs.workers import call_with_deadline, process_pool
 from geo import TravelSource
-from planner import DayProblem, PlannerError, SolveSettings, solve
+from planner import DayProblem, PlannerError, ProblemError, SolveSettings, solve
+from planner.routing import Changes, PlanSoFar, replan
 
 log = logging.getLogger("ironroute.api")
 
@@ -42,6 +44,24 @@ class WorkerError(Exception):
         super().__init__(kind, message)
         self.kind = kind
         self.message = message
+
+
+def replan_in_worker(
+    problem: DayProblem,
+    previous: PlanSoFar,
+    changes: Changes,
+    settings: SolveSettings,
+    plan_id: str | None,
+) -> dict[str, Any]:
+    """Re-plan the rest of a day (in a worker process): ``{"plan", "problem"}`` documents,
+    the plan and the rest-of-day problem it answers."""
+    try:
+        out = replan(problem, previous, changes, settings=settings, plan_id=plan_id)
+    except ProblemError as err:
+        raise WorkerInputError([{"field": err.field, "message": err.message}]) from None
+    except PlannerError as err:
+        raise WorkerError(type(err).__name__, str(err)) from None
+    return {"plan": out.plan.to_dict(), "problem": problem_document(out.problem)}
 
 
 def solve_in_worker(

@@ -152,6 +152,8 @@ class PlanStore:
                 problem_id=problem_id,
                 body=dumps(doc),
                 created_at=now,
+                previous_plan_id=doc.get("previous_plan_id"),
+                version=int(doc.get("version") or 1),
             )
         )
         return str(plan_id)
@@ -176,6 +178,41 @@ class PlanStore:
         with self.reads.connect() as conn:
             body = conn.execute(query).scalar_one_or_none()
         return None if body is None else json.loads(body)
+
+    def plan_versions(self, plan_id: str) -> list[dict[str, Any]]:
+        """Every version of the day ``plan_id`` belongs to, oldest first: ``{"plan_id",
+        "version", "previous_plan_id", "created_at"}`` (empty when no such plan)."""
+        with self.reads.connect() as conn:
+            row = conn.execute(
+                select(plans.c.rep_id, plans.c.plan_date).where(plans.c.plan_id == plan_id)
+            ).one_or_none()
+            if row is None:
+                return []
+            rows = conn.execute(
+                select(
+                    plans.c.plan_id, plans.c.version, plans.c.previous_plan_id, plans.c.created_at
+                )
+                .where(plans.c.rep_id == row.rep_id, plans.c.plan_date == row.plan_date)
+                .order_by(plans.c.seq)
+            ).all()
+        # the chain through plan_id (a day may also hold unrelated morning plans)
+        by_prev = {r.previous_plan_id: r for r in rows if r.previous_plan_id}
+        by_id = {r.plan_id: r for r in rows}
+        first = by_id[plan_id]
+        while first.previous_plan_id in by_id:
+            first = by_id[first.previous_plan_id]
+        chain = [first]
+        while chain[-1].plan_id in by_prev:
+            chain.append(by_prev[chain[-1].plan_id])
+        return [
+            {
+                "plan_id": r.plan_id,
+                "version": r.version,
+                "previous_plan_id": r.previous_plan_id,
+                "created_at": as_utc(r.created_at).isoformat(timespec="seconds"),
+            }
+            for r in chain
+        ]
 
     def plans_of_run(self, run_id: str) -> list[dict[str, Any]]:
         """Every plan stored with ``run_id``, oldest first."""

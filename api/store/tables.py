@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 metadata = MetaData(
@@ -56,7 +57,10 @@ plans = Table(
     Column("problem_id", Seq, ForeignKey("problems.id"), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", Instant, nullable=False),
+    Column("previous_plan_id", String(64), nullable=True),
+    Column("version", Integer, nullable=False, server_default=text("1")),
     Index("ix_plans_rep_day", "rep_id", "plan_date", "seq"),
+    Index("ix_plans_previous_plan_id", "previous_plan_id", unique=True),
 )
 
 balances = Table(

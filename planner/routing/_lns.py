@@ -208,6 +208,8 @@ def lns(
     routes = [list(r) for r in (initial or [[] for _ in range(inst.m)])]
     state = State(inst, routes)
     if not state.feasible():
+        state.restore()  # a warm start the day no longer holds: drop what breaks it
+    if not state.feasible():
         state = State(inst, [[] for _ in range(inst.m)])
     if inst.lunch is not None and not _insert_lunch(state, 0):
         return [[] for _ in range(inst.m)], state.objective(), 0

@@ -77,16 +77,23 @@ def _variant_timing(ctx: DayContext, item: Item) -> tuple[float, list[tuple[floa
     return offset, windows
 
 
-def build_routing_data(ctx: DayContext) -> RoutingData:
-    """Nodes, matrices, windows and penalties for the day, ready for the routing engine."""
+def build_routing_data(ctx: DayContext, keep: tuple[Item, ...] = ()) -> RoutingData:
+    """Nodes, matrices, windows and penalties for the day, ready for the routing engine.
+
+    ``keep`` is the route of the plan being revised (a re-plan), in order: each of its
+    leads costs :data:`~planner.routing.objective.STABILITY_PER_STOP` more to drop, and as
+    much again to reach from another predecessor or with other sweeps than before.
+    """
     problem, rep = ctx.problem, ctx.problem.rep
+    kept_leads = {it.lead for it in keep}
+    lead_nodes: dict[int, list[int]] = {}
     items: list[Item | None] = [None, None]
     in_place: list[LatLon] = [ctx.start, ctx.end]
     out_place: list[LatLon] = [ctx.start, ctx.end]
     service: list[int] = [0, 0]
     windows: list[tuple[tuple[int, int], ...]] = [
-        ((rep.shift_start_min * 60, rep.return_by_min * 60),),
-        ((rep.shift_start_min * 60, rep.return_by_min * 60),),
+        ((up(rep.shift_start_min), rep.return_by_min * 60),),
+        ((up(rep.shift_start_min), rep.return_by_min * 60),),
     ]
     entry: list[int] = [0, 0]
     disjunctions: list[tuple[tuple[int, ...], int]] = []
@@ -117,7 +124,10 @@ def build_routing_data(ctx: DayContext) -> RoutingData:
             entry.append(missing + best_extra - worth)
             for b in item.sweeps:
                 sweeping.setdefault(b, []).append(nodes[-1])
+        lead_nodes[lead] = nodes
         penalty = W.VALUE_PER_DECIPOINT * W.value_units(ctx.lead_weighted[lead]) + best_extra
+        if lead in kept_leads:
+            penalty += W.STABILITY_PER_STOP
         if ctx.lead_appointment[lead]:
             penalty += W.APPOINTMENT
         if can_sweep:
@@ -128,6 +138,8 @@ def build_routing_data(ctx: DayContext) -> RoutingData:
     service_arr = np.asarray(service, dtype=np.int64)
     time_s = travel_s + service_arr[:, None]
     cost = travel_s * W.TRAVEL_PER_S + np.asarray(entry, dtype=np.int64)[None, :]
+    if keep:
+        cost = cost + _stability_cost(items, lead_nodes, keep)
     visit_unit = tuple(0 if it is None else 1 for it in items)
     eff_unit = tuple(0 if it is None else int(ctx.lead_effective[it.lead]) for it in items)
     lunch = rep.lunch
@@ -141,7 +153,7 @@ def build_routing_data(ctx: DayContext) -> RoutingData:
         exclusive=tuple(tuple(v) for v in sweeping.values() if len(v) > 1),
         visit_unit=visit_unit,
         effective_unit=eff_unit,
-        shift_start_s=rep.shift_start_min * 60,
+        shift_start_s=up(rep.shift_start_min),
         return_by_s=rep.return_by_min * 60,
         lunch_s=(
             (lunch.earliest_min * 60, lunch.latest_min * 60, up(lunch.minutes)) if lunch else None
@@ -150,6 +162,40 @@ def build_routing_data(ctx: DayContext) -> RoutingData:
         min_effective=problem.rules.min_effective,
         target_effective=max(problem.rules.target_effective, problem.rules.min_effective),
     )
+
+
+def _stability_cost(
+    items: list[Item | None], lead_nodes: dict[int, list[int]], keep: tuple[Item, ...]
+) -> np.ndarray:
+    """Arc costs that keep a revised route: entering a kept lead's node costs
+    ``STABILITY_PER_STOP`` unless it comes from the lead it followed before (or the start,
+    for the first), and once more in a variant with other sweeps than before."""
+    n = len(items)
+    extra = np.zeros((n, n), dtype=np.int64)
+    before = [START]
+    for item in keep:
+        nodes = lead_nodes.get(item.lead)
+        if not nodes:
+            continue
+        for j in nodes:
+            extra[:, j] += W.STABILITY_PER_STOP
+            extra[before, j] -= W.STABILITY_PER_STOP
+            other = items[j]
+            if other is not None and other.sweeps != item.sweeps:
+                extra[:, j] += W.STABILITY_PER_STOP
+        before = nodes
+    return extra
+
+
+def kept_nodes(data: RoutingData, keep: tuple[Item, ...]) -> tuple[int, ...]:
+    """The nodes of a revised route (the same variant, else the visit alone), for a warm start."""
+    where = {it: node for node, it in enumerate(data.items) if it is not None}
+    out = []
+    for item in keep:
+        node = where.get(item, where.get(Item(item.lead)))
+        if node is not None:
+            out.append(node)
+    return tuple(out)
 
 
 def _sweep_worth(ctx: DayContext, item: Item) -> int:

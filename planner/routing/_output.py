@@ -7,6 +7,7 @@ from typing import Any
 from geo import LatLon, to_wgs84
 from planner.routing._context import DayContext
 from planner.routing._schedule import Schedule, Timed
+from planner.routing.links import nav_links
 from planner.routing.plan import RULE_CODES, DayPlan, Issue, Stop, Totals, Unvisited
 
 
@@ -78,6 +79,10 @@ def assemble_plan(
 def _stops(ctx: DayContext, schedule: Schedule) -> list[Stop]:
     problem = ctx.problem
     at = problem.instant
+
+    def link(place: LatLon, name: str) -> dict[str, str]:
+        return nav_links(place, problem.crs, name, problem.rep.mode)
+
     out = [Stop(type="start", location=problem.rep.start, depart=at(schedule.depart))]
     timeline = schedule.stops
     for k, t in enumerate(timeline):
@@ -89,7 +94,14 @@ def _stops(ctx: DayContext, schedule: Schedule) -> list[Stop]:
             wait_minutes=t.start - t.arrive,
         )
         if sp.kind == "end":
-            out.append(Stop(type="end", location=problem.rep.end, **common))
+            out.append(
+                Stop(
+                    type="end",
+                    location=problem.rep.end,
+                    links=link(problem.rep.end, END_NAME),
+                    **common,
+                )
+            )
             continue
         common.update(start=at(t.start), depart=at(t.depart))
         if sp.kind == "visit":
@@ -100,6 +112,7 @@ def _stops(ctx: DayContext, schedule: Schedule) -> list[Stop]:
                     location=lead.location,
                     lead_id=lead.id,
                     effective=lead.effective,
+                    links=link(lead.location, _lead_name(ctx, sp.lead)),
                     **common,
                 )
             )
@@ -111,6 +124,7 @@ def _stops(ctx: DayContext, schedule: Schedule) -> list[Stop]:
                     location=b.location,
                     building_id=b.id,
                     anchor_lead_id=problem.leads[sp.anchor].id,
+                    links=link(b.location, b.name or b.id),
                     **common,
                 )
             )
@@ -119,6 +133,18 @@ def _stops(ctx: DayContext, schedule: Schedule) -> list[Stop]:
                 Stop(type="break", location=_break_location(ctx, out, timeline, k), **common)
             )
     return out
+
+
+END_NAME = "End of day"
+"""The label of the end's navigation links."""
+
+
+def _lead_name(ctx: DayContext, lead: int) -> str:
+    """A visit's label: the lead id, and its building's name when it has one."""
+    x = ctx.problem.leads[lead]
+    own = ctx.own_building[lead]
+    b = ctx.problem.buildings[own] if own is not None else None
+    return f"{x.id} · {b.name}" if b is not None and b.name else x.id
 
 
 def _break_location(

@@ -17,6 +17,14 @@ from typing import Final
 TRAVEL_PER_S: Final = 1
 """Least travel: one unit per second on the road (a day has < 100,000 s)."""
 
+STABILITY_PER_STOP: Final = 200_000
+"""A re-plan's stability: each stop of the plan being revised that is dropped, gets a new
+predecessor (moved) or another set of sweeps. Below value (a re-plan changes stops only
+for at least 0.1 point of value, or for a higher rule: 30 changed stops are 6,000,000,
+under one :data:`VALUE_PER_DECIPOINT`) and above travel (one change outweighs a whole
+day's travel, so among near-equal days the one that changes least wins). It weighs about
+as much as two points of a further sweep."""
+
 EXTRA_SWEEP_PER_SCORE: Final = 100_000
 """A further sweep: per point of building score (1 + tenants / 30, at most 11)."""
 

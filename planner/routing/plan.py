@@ -39,6 +39,8 @@ class Stop:
     start: datetime | None = None
     depart: datetime | None = None
     wait_minutes: float = 0.0
+    links: dict[str, str] | None = None
+    """Navigation deep links to the stop (visits, sweeps, the end): ``amap``, ``baidu``, ``geo``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,6 +62,40 @@ class Unvisited:
     reason: Reason
 
 
+ChangeKind = Literal["kept", "moved", "added", "dropped"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StopChange:
+    """What a re-plan did to one visit or sweep: kept, moved, added or dropped, and why.
+
+    ``before`` is its start in the plan revised (None when added), ``after`` its start now
+    (None when dropped)."""
+
+    kind: ChangeKind
+    type: Literal["visit", "sweep"]
+    lead_id: str | None = None
+    building_id: str | None = None
+    before: datetime | None = None
+    after: datetime | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Revision:
+    """How a re-plan came about: the plan revised, the instant and place it starts from,
+    the stops already made, and the diff (every visit and sweep of the rest of the day)."""
+
+    previous_plan_id: str | None
+    version: int
+    now: datetime
+    origin: LatLon
+    origin_at: datetime
+    done: tuple[Stop, ...]
+    changes: tuple[StopChange, ...]
+    day_totals: dict[str, Any]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DayPlan:
     """A rep's planned day; ``geometry`` is an RFC 7946 FeatureCollection in WGS-84."""
@@ -77,10 +113,12 @@ class DayPlan:
     plan_id: str | None = None
     skipped_sweeps: tuple[SkippedSweep, ...] = ()
     """Buildings in the rep's reach it was not allowed to sweep today, with the reason."""
+    revision: Revision | None = None
+    """Set on a re-plan: ``stops`` is then the rest of the day, ``revision.done`` the rest."""
 
     def to_dict(self) -> dict[str, Any]:
         """The plan as the JSON document of the contract."""
-        return {
+        out: dict[str, Any] = {
             "plan_id": self.plan_id,
             "rep_id": self.rep_id,
             "date": self.date.isoformat(),
@@ -96,6 +134,13 @@ class DayPlan:
             "solver": self.solver,
             "geometry": self.geometry,
         }
+        rev = self.revision
+        out["version"] = rev.version if rev else 1
+        out["previous_plan_id"] = rev.previous_plan_id if rev else None
+        if rev is not None:
+            out["done"] = [_stop_dict(s) for s in rev.done]
+            out["replan"] = _revision_dict(rev)
+        return out
 
 
 def _instant(t: datetime | None) -> str | None:
@@ -123,6 +168,8 @@ def _stop_dict(s: Stop) -> dict[str, Any]:
         out["start"] = _instant(s.start)
         out["depart"] = _instant(s.depart)
         out["wait_minutes"] = round(s.wait_minutes, 4)
+    if s.links:
+        out["links"] = dict(s.links)
     return out
 
 
@@ -137,4 +184,34 @@ def _totals_dict(t: Totals) -> dict[str, Any]:
         "wait_minutes": round(t.wait_minutes, 3),
         "return_at": _instant(t.return_at),
         "value": t.value,
+    }
+
+
+def _change_dict(c: StopChange) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": c.type}
+    if c.type == "visit":
+        out["lead_id"] = c.lead_id
+    else:
+        out["building_id"] = c.building_id
+    if c.before is not None:
+        out["before"] = _instant(c.before)
+    if c.after is not None:
+        out["after"] = _instant(c.after)
+    if c.reason is not None:
+        out["reason"] = c.reason
+    return out
+
+
+def _revision_dict(r: Revision) -> dict[str, Any]:
+    lists: dict[str, list[dict[str, Any]]] = {"kept": [], "moved": [], "added": [], "dropped": []}
+    for c in r.changes:
+        lists[c.kind].append(_change_dict(c))
+    return {
+        "now": _instant(r.now),
+        "origin": {
+            "location": {"lat": r.origin.lat, "lon": r.origin.lon},
+            "at": _instant(r.origin_at),
+        },
+        **lists,
+        "day_totals": r.day_totals,
     }

@@ -69,12 +69,16 @@ class Lunch:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Rep:
-    """The rep whose day is planned: where the day starts and ends, and its limits."""
+    """The rep whose day is planned: where the day starts and ends, and its limits.
+
+    ``shift_start_min`` is whole minutes from a document; a re-plan's rest of the day
+    starts at the rep's present instant, to the second.
+    """
 
     id: str
     start: LatLon
     end: LatLon
-    shift_start_min: int = 8 * 60 + 30
+    shift_start_min: float = 8 * 60 + 30
     return_by_min: int = 18 * 60
     mode: Mode = "transit"
     lunch: Lunch | None = None
@@ -271,7 +275,7 @@ class DayProblem:
             if self.calendar.is_working_day(day):
                 break
             day += timedelta(days=1)
-        h, m = divmod(self.rep.shift_start_min, 60)
+        h, m = divmod(int(self.rep.shift_start_min), 60)
         return datetime.combine(day, time(h, m), tzinfo=self.tz)
 
     def is_urgent(self, lead: Lead) -> bool:

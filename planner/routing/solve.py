@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from geo import ProviderUnavailable, TravelModel, TravelSource, TravelTimeProvider
-from planner.routing._context import DayContext, build_context
+from planner.routing._context import DayContext, Item, build_context
 from planner.routing._improve import could_replace, fill, fits_alone, repair, upgrade
-from planner.routing._model import build_routing_data
+from planner.routing._model import build_routing_data, kept_nodes
 from planner.routing._ortools import solve_routing
 from planner.routing._output import assemble_plan
 from planner.routing._schedule import Schedule, best_schedule, end_spec, latest_departure, simulate
@@ -43,8 +43,15 @@ def solve(
     travel: TravelTimeProvider | None = None,
     settings: SolveSettings | None = None,
     plan_id: str | None = None,
+    keep: tuple[Item, ...] = (),
+    search: bool = True,
 ) -> DayPlan:
     """Plan the day of ``problem`` and return the plan (never raises for 'no plan').
+
+    ``keep`` (a re-plan) is the route being revised, in the problem's lead indices: the
+    search starts from it and prices every change to it (``objective.STABILITY_PER_STOP``).
+    Without ``search`` the route is ``keep`` as it is, only repaired if it no longer fits
+    and filled with whatever fits beside it.
 
     Travel times come from ``travel``, else from ``settings.travel`` for the problem's
     date. When that provider cannot answer (its engine is missing, a point lies off its
@@ -57,12 +64,12 @@ def solve(
     began = time.perf_counter()
     try:
         chosen = travel or settings.travel.for_day(problem.date)
-        return _solve(problem, chosen, settings, plan_id, began)
+        return _solve(problem, chosen, settings, plan_id, began, keep, search)
     except ProviderUnavailable as e:
         if travel is BUILTIN_TRAVEL:
             raise
         asked = (travel or settings.travel).to_dict()
-        plan = _solve(problem, BUILTIN_TRAVEL, settings, plan_id, began)
+        plan = _solve(problem, BUILTIN_TRAVEL, settings, plan_id, began, keep, search)
         fallback = {"provider": asked, "reason": str(e)}
         note = Issue(
             code="travel_fallback",
@@ -82,6 +89,8 @@ def _solve(
     settings: SolveSettings,
     plan_id: str | None,
     began: float,
+    keep: tuple[Item, ...] = (),
+    search: bool = True,
 ) -> DayPlan:
     ctx = build_context(problem, travel)
     limit = min(
@@ -100,10 +109,28 @@ def _solve(
         solver_info.update(seconds=round(time.perf_counter() - began, 3), objective=None)
         return assemble_plan(ctx, None, _infeasible_issues(ctx), (), solver_info, plan_id)
 
-    data = build_routing_data(ctx)
+    if not search:
+        items = list(keep)
+        schedule = latest_departure(ctx, fill(ctx, repair(ctx, items)))
+        solver_info.update(
+            seconds=round(time.perf_counter() - began, 3),
+            objective=None,
+            search_status="kept",
+            repaired=len(schedule.items) < len(items),
+        )
+        return assemble_plan(
+            ctx,
+            schedule,
+            _rule_issues(ctx, schedule),
+            _unvisited(ctx, schedule),
+            solver_info,
+            plan_id,
+        )
+    data = build_routing_data(ctx, keep)
     # the limit is for the whole plan: keep a little for re-timing and filling
     search_s = max(0.05, limit - (time.perf_counter() - began) - min(0.1, 0.1 * limit))
-    result = solve_routing(data, setup, search_s)
+    warm = (kept_nodes(data, keep),) if keep else None
+    result = solve_routing(data, setup, search_s, initial=warm)
     items = [it for it in (data.items[n] for n in result.routes[0]) if it is not None]
     schedule = fill(ctx, repair(ctx, items))
     upgraded = upgrade(ctx, schedule)

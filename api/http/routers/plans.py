@@ -10,14 +10,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 
-from api.documents.day import DayProblemIn, to_domain
+from api.documents.day import DayProblemIn, InputError, parse_day_problem, to_domain
 from api.documents.ics import plan_calendar
-from api.documents.plan import DayPlanOut
+from api.documents.plan import DayPlanOut, PlanVersionOut
+from api.documents.replan import ChangesIn, changes_domain, plan_so_far
 from api.http.deps import PlanReader, PlanWriter, ServicesDep, read
-from api.http.errors import Forbidden, InvalidInput, NotFound, error_responses
+from api.http.errors import Conflict, Forbidden, InvalidInput, NotFound, error_responses
 from api.http.idempotency import fingerprint
 from api.http.services import Services
+from api.http.solver_pool import replan_in_worker
 from api.store.keys import Principal
 from api.store.plans import StoredPlan, dumps, sha256_json
 from planner import DayProblem, ProblemError
@@ -219,3 +222,93 @@ async def get_plan(plan_id: PlanId, principal: PlanReader, svc: ServicesDep) -> 
     """The plan exactly as it was answered when it was created."""
     found = await read(svc, readable_plan, svc, principal, plan_id)
     return Response(found.body, media_type=JSON)
+
+
+@router.post(
+    "/{plan_id}/replan",
+    operation_id="replan",
+    summary="Re-plan the rest of the day after changes; store it as the plan's next version",
+    status_code=201,
+    response_model=DayPlanOut,
+    responses={
+        201: {
+            "description": "The new version: `stops` is the rest of the day from the rep's "
+            "position (a valid day plan of the rest-of-day problem), `done` the stops made, "
+            "`replan` the diff (kept, moved, added, dropped, each with a reason)",
+            "headers": {"Location": {"schema": {"type": "string"}}},
+        },
+        **error_responses(401, 403, 404, 409, 413, 422, 503),
+    },
+)
+async def replan_plan(
+    plan_id: PlanId,
+    changes: ChangesIn,
+    principal: PlanWriter,
+    svc: ServicesDep,
+) -> Response:
+    """From the rep's present instant and position: stops made stay as they happened (an
+    overrun pushes them later), cancelled leads leave the day, new leads join it, removed
+    windows close; the rest is re-solved from this plan, changing as little as value allows.
+    Only the latest version of a day can be re-planned (else `409`); a bad change is `422`
+    naming its field, and nothing is stored."""
+    found = await read(svc, readable_plan, svc, principal, plan_id)
+    latest = await read(svc, svc.store.latest_stored_plan, found.rep_id, found.date)
+    if latest is not None and latest.plan_id != plan_id:
+        raise Conflict(
+            f"plan {plan_id!r} has a newer version {latest.plan_id!r}: re-plan that one",
+            details=[{"field": "plan_id", "message": f"latest is {latest.plan_id}"}],
+        )
+    problem_doc = await read(svc, svc.store.get_problem, plan_id) or {}
+    try:
+        problem = parse_day_problem(problem_doc)
+        previous = plan_so_far(found.document())
+        change = changes_domain(changes)
+    except InputError as err:
+        raise InvalidInput("cannot re-plan this plan", details=err.errors) from None
+    except ProblemError as err:
+        raise InvalidInput(
+            f"invalid changes: {err.field}", details=[{"field": err.field, "message": err.message}]
+        ) from None
+    new_id = str(uuid.uuid4())
+    out, worker_s = await svc.pool.run(
+        replan_in_worker,
+        problem,
+        previous,
+        change,
+        svc.solve_settings,
+        new_id,
+        what=f"re-plan of {plan_id}",
+    )
+    plan, rest = out["plan"], out["problem"]
+    body = dumps(plan)
+
+    def _store() -> None:
+        with svc.store.engine.begin() as conn:
+            svc.store.insert_plan(conn, rest, plan, created_by=principal.key_id)
+
+    began = time.perf_counter()
+    try:
+        await run_in_threadpool(_store)
+    except IntegrityError:  # another re-plan of the same version landed first
+        raise Conflict(
+            f"plan {plan_id!r} was re-planned meanwhile: re-plan the new version"
+        ) from None
+    svc.metrics.plans_stored.inc()
+    timing = f'solve;dur={worker_s * 1000:.1f};desc="solver process", '
+    timing += f"store;dur={(time.perf_counter() - began) * 1000:.1f}"
+    headers = {"Server-Timing": timing, "Location": f"/v1/plans/{new_id}"}
+    return Response(body, status_code=201, media_type=JSON, headers=headers)
+
+
+@router.get(
+    "/{plan_id}/versions",
+    operation_id="get_plan_versions",
+    summary="Every version of the plan's day, oldest first",
+    response_model=list[PlanVersionOut],
+    responses=_READ_ERRORS,
+)
+async def get_plan_versions(plan_id: PlanId, principal: PlanReader, svc: ServicesDep) -> Response:
+    """The chain of re-plans this plan belongs to; each version stays readable by its id."""
+    await read(svc, readable_plan, svc, principal, plan_id)
+    versions = await read(svc, svc.store.plan_versions, plan_id)
+    return Response(dumps(versions), media_type=JSON)

@@ -1,7 +1,7 @@
 """Sweep history: every building swept by a stored plan of a batch run, per branch and day.
 
 Revision ID: 0201
-Revises: 0101
+Revises: 0102
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0201"
-down_revision: str | None = "0101"
+down_revision: str | None = "0102"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
