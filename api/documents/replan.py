@@ -222,4 +222,13 @@ def problem_document(p: DayProblem) -> dict[str, Any]:
             }
             for b in p.buildings
         ],
+        # the working days as the planner had them: no public calendar looked up again
+        "calendar": {
+            "country": "none",
+            "days_off": [d.isoformat() for d in p.calendar.days_off],
+            "working_days": [d.isoformat() for d in p.calendar.working_days],
+        },
+        "skipped_sweeps": [
+            {"building_id": s.building_id, "reason": s.reason} for s in p.skipped_sweeps
+        ],
     }

@@ -375,8 +375,11 @@ def _rest_problem(
             sweep_radius_m=rules.sweep_radius_m,
         ),
         options=problem.options,
+        calendar=problem.calendar,
         leads=tuple(leads),
         buildings=tuple(b for b in problem.buildings if b.id not in swept),
+        # the branch's sweep split and cooldown hold for the rest of the day too
+        skipped_sweeps=tuple(s for s in problem.skipped_sweeps if s.building_id not in swept),
     )
     lead_index = {x.id: i for i, x in enumerate(rest.leads)}
     building_index = {b.id: i for i, b in enumerate(rest.buildings)}

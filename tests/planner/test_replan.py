@@ -215,6 +215,33 @@ def test_a_replan_of_a_replan_carries_the_stops_made_forward() -> None:
     assert _keys(v3["done"][1:])[: len(_made(plan, now))] == _made(plan, now)
 
 
+def test_a_replan_keeps_the_branch_sweep_split_and_the_working_days() -> None:
+    day, _ = _day(0)
+    day = {
+        **day,
+        "calendar": {"country": "CN", "days_off": ["2026-11-30"]},
+        "skipped_sweeps": [
+            {"building_id": b["id"], "reason": "swept_by_other_rep"} for b in day["buildings"]
+        ],
+    }
+    plan = solve(parse_day_problem(day), plan_id="morning").to_dict()
+    assert plan["totals"]["sweeps"] == 0
+    now, where = _at(day, plan, "12:30")
+    out = replan(
+        parse_day_problem(day),
+        plan_so_far(plan),
+        parse_changes({"now": now, "position": where["location"]}),
+        plan_id="v2",
+    )
+    rest = problem_document(out.problem)
+    assert {s["building_id"] for s in rest["skipped_sweeps"]} == {
+        b["id"] for b in rest["buildings"]
+    }
+    assert out.problem.calendar == parse_day_problem(day).calendar
+    assert parse_day_problem(rest).calendar == out.problem.calendar
+    assert not [s for s in out.plan.to_dict()["stops"] if s["type"] == "sweep"]
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
