@@ -32,13 +32,17 @@ class IssueOut(_Out):
 class LinksOut(_Out):
     """Navigation deep links to a stop, one tap from a phone."""
 
-    amap: str = Field(
+    amap: str | None = Field(
+        None,
         description="Amap route plan to the stop: `amapuri://route/plan/?dlat=..&dlon=..&dname=.."
         "&dev=0&t=1` in GCJ-02 (t: 0 car, 1 transit, 2 walk, 3 bike, by the rep's mode)"
     )
-    baidu: str = Field(
+    baidu: str | None = Field(
+        None,
         description="Baidu directions: `baidumap://map/direction?destination=latlng:LAT,LON|name:.."
-        "&coord_type=bd09ll&mode=transit` in BD-09 (mode by the rep's mode)"
+        "&coord_type=bd09ll&mode=transit` in BD-09 (mode by the rep's mode); absent, like "
+        "amap, where the shift to GCJ-02 leaves the valid range (next to a pole or the "
+        "antimeridian, far from China)",
     )
     geo: str = Field(description="RFC 5870 URI `geo:LAT,LON?q=LAT,LON(name)` in WGS-84")
 

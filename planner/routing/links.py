@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from geo import CRS, LatLon, bd09_to_gcj02, gcj02_to_bd09, to_wgs84, wgs84_to_gcj02
+from geo import (
+    CRS,
+    InvalidCoordinates,
+    LatLon,
+    bd09_to_gcj02,
+    gcj02_to_bd09,
+    to_wgs84,
+    wgs84_to_gcj02,
+)
 
 AMAP_MODE = {"drive": 0, "transit": 1, "walk": 2, "bike": 3}
 """Amap's route-plan ``t``: 0 car, 1 public transit, 2 on foot, 3 bicycle."""
@@ -32,18 +40,24 @@ def nav_links(location: LatLon, crs: CRS | str, name: str, mode: str = "transit"
     """
     system = CRS(crs)
     wgs = to_wgs84(location, system)
-    if system is CRS.GCJ02:
-        gcj = location
-    elif system is CRS.BD09:
-        gcj = bd09_to_gcj02(location)
-    else:
-        gcj = wgs84_to_gcj02(location)
-    bd = location if system is CRS.BD09 else gcj02_to_bd09(gcj)
     label = quote(name, safe="")
+    here = f"{_deg(wgs.lat)},{_deg(wgs.lon)}"
+    links = {"geo": f"geo:{here}?q={here}({label})"}
+    try:
+        if system is CRS.GCJ02:
+            gcj = location
+        elif system is CRS.BD09:
+            gcj = bd09_to_gcj02(location)
+        else:
+            gcj = wgs84_to_gcj02(location)
+        bd = location if system is CRS.BD09 else gcj02_to_bd09(gcj)
+    except InvalidCoordinates:
+        # shifted past a pole or the antimeridian (far from China): no Amap or Baidu link
+        return links
     return {
         "amap": f"amapuri://route/plan/?dlat={_deg(gcj.lat)}&dlon={_deg(gcj.lon)}"
         f"&dname={label}&dev=0&t={AMAP_MODE.get(mode, 1)}",
         "baidu": f"baidumap://map/direction?destination=latlng:{_deg(bd.lat)},{_deg(bd.lon)}"
         f"|name:{label}&coord_type=bd09ll&mode={BAIDU_MODE.get(mode, 'transit')}",
-        "geo": f"geo:{_deg(wgs.lat)},{_deg(wgs.lon)}?q={_deg(wgs.lat)},{_deg(wgs.lon)}({label})",
+        **links,
     }

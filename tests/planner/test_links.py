@@ -55,6 +55,13 @@ def test_a_bd09_point_is_linked_as_given_to_baidu_and_converted_for_amap() -> No
     assert _amap(links["amap"]) == pytest.approx((39.908657, 116.397627), abs=1e-6)
 
 
+def test_a_point_the_gcj02_shift_cannot_hold_gets_only_its_geo_link() -> None:
+    # next to the antimeridian the shift to GCJ-02 would pass 180° east: no Amap or Baidu
+    links = nav_links(LatLon(-0.5, 179.9999), "wgs84", "far east")
+    assert set(links) == {"geo"}
+    assert links["geo"].startswith("geo:-0.500000,179.999900")
+
+
 @pytest.mark.parametrize(
     ("mode", "t", "baidu"),
     [
