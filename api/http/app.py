@@ -21,7 +21,7 @@ from api.http.errors import install_error_handlers
 from api.http.idempotency import IdempotencyStore
 from api.http.limits import BodyLimitMiddleware
 from api.http.metrics import Metrics, MetricsMiddleware
-from api.http.routers import health, plans, reps, runs, territories
+from api.http.routers import audits, health, plans, reps, runs, territories, visits
 from api.http.services import Services
 from api.http.solver_pool import SolverPool, SolveTarget, solve_in_worker
 from api.settings import Settings, get_settings
@@ -128,6 +128,8 @@ def create_app(
     app.include_router(plans.router)
     app.include_router(reps.router)
     app.include_router(territories.router)
+    app.include_router(visits.router)
+    app.include_router(audits.router)
     app.include_router(runs.router)  # batch runs; its lifespan runs them in the background
     app.include_router(health.router)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

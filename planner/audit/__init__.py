@@ -2,12 +2,13 @@
 spot-check sample, and generated honest and fabricated days to measure it on."""
 
 from planner.audit.audit import AuditReport, DayAudit, Flag, RecordAudit, audit, risk_sample
-from planner.audit.thresholds import DEFAULT_WEIGHTS, FLAG_CODES, Thresholds
+from planner.audit.thresholds import DEFAULT_WEIGHTS, FLAG_CODES, FlagCode, Thresholds
 from planner.audit.visit import (
     MET_OUTCOMES,
     OUTCOMES,
     BuildingPlace,
     LeadPlace,
+    Outcome,
     RepDay,
     VisitRecord,
 )
@@ -20,8 +21,10 @@ __all__ = [
     "AuditReport",
     "BuildingPlace",
     "DayAudit",
+    "FlagCode",
     "Flag",
     "LeadPlace",
+    "Outcome",
     "RecordAudit",
     "RepDay",
     "Thresholds",

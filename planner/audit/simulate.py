@@ -106,6 +106,7 @@ def honest_day(
         planned_s = (stop.depart - stop.start).total_seconds()
         duration = dt.timedelta(seconds=int(planned_s * rng.uniform(0.7, 1.3)))
         fix, accuracy = _gps_fix(rng, context_point(context, stop.location, problem))
+        lead_id: str | None
         if stop.type == "visit":
             lead = leads[str(stop.lead_id)]
             outcome = _pick(rng, _EFFECTIVE_OUTCOMES if lead.effective else _OTHER_OUTCOMES)

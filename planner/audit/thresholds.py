@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal, get_args
 
 from planner.errors import ProblemError
 
-FLAG_CODES: tuple[str, ...] = (
+FlagCode = Literal[
     "far_from_lead",
     "far_from_lead_strong",
     "impossible_travel",
@@ -22,7 +23,8 @@ FLAG_CODES: tuple[str, ...] = (
     "repeated_durations",
     "effective_without_decision_maker",
     "unknown_lead",
-)
+]
+FLAG_CODES: tuple[str, ...] = get_args(FlagCode)
 """Every flag the audit raises, in the order records list them."""
 
 DEFAULT_WEIGHTS: Mapping[str, float] = {
