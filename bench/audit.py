@@ -49,6 +49,13 @@ def generate(plans: int, honest: int, fabricated: int, seed: int) -> list[Simula
     return days
 
 
+def _spread(values: list[float]) -> str:
+    if not values:
+        return "-"
+    v = sorted(values)
+    return f"{v[0]:.0f} / {v[len(v) // 2]:.0f} / {v[-1]:.0f}"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--plans", type=int, default=30)
@@ -69,6 +76,7 @@ def main() -> int:
     flagged = {(a.rep_id, a.date): a for a in report.days}
 
     rows: dict[str, Counter[str]] = {}
+    scores: dict[str, list[float]] = {}
     tp = fp = fn = tn = 0
     for d in days:
         kind = d.fabrication or "honest"
@@ -77,6 +85,7 @@ def main() -> int:
         c["days"] += 1
         c["flagged"] += int(day.flagged)
         c["records"] += len(d.records)
+        scores.setdefault(kind, []).append(day.score)
         for code in day.flag_counts:
             c[f"flag:{code}"] += 1
         if d.fabrication is None:
@@ -90,10 +99,9 @@ def main() -> int:
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
     table = Table(title="visit audit: day flag on generated rep-days", title_justify="left")
-    for name in ("kind", "days", "records", "flagged", "share", "most frequent flags"):
-        table.add_column(
-            name, justify="left" if name in ("kind", "most frequent flags") else "right"
-        )
+    names = ("kind", "days", "records", "flagged", "share", "day score min/med/max", "top flags")
+    for name in names:
+        table.add_column(name, justify="left" if name in ("kind", "top flags") else "right")
     for kind in ("honest", *FABRICATIONS):
         c = rows.get(kind, Counter())
         top = sorted(((v, k[5:]) for k, v in c.items() if k.startswith("flag:")), reverse=True)
@@ -103,6 +111,7 @@ def main() -> int:
             str(c["records"]),
             str(c["flagged"]),
             f"{c['flagged'] / max(1, c['days']):.1%}",
+            _spread(scores.get(kind, [])),
             ", ".join(f"{k} {v}" for v, k in top[:3]),
         )
     table.caption = (
@@ -110,7 +119,7 @@ def main() -> int:
         f"TP {tp} FP {fp} FN {fn} TN {tn} · {len(days)} rep-days, {len(records)} records · "
         f"generated in {generated_s:.1f} s, audited in {audit_s:.2f} s"
     )
-    Console(width=150).print(table)
+    Console(width=160).print(table)
     if args.json is not None:
         args.json.write_text(
             json.dumps(
@@ -123,6 +132,7 @@ def main() -> int:
                     "fn": fn,
                     "tn": tn,
                     "kinds": {k: dict(v) for k, v in rows.items()},
+                    "day_scores": scores,
                     "args": vars(args) | {"json": str(args.json)},
                 },
                 indent=2,
