@@ -171,3 +171,10 @@ def test_the_debrief_compares_plan_and_reports_per_rep(api, planned):
     assert sum(r17.misses.values()) == len(r17.missed)
     assert rows["r99"].planned is None  # a rep with records but no plan
     assert missing.status_code == 404
+
+
+def test_a_day_that_is_not_yyyy_mm_dd_is_422(api):
+    with api.client("crm") as c:
+        for day in ("0", "2026-02-30"):  # a Unix timestamp; no such day
+            r = c.get(f"/v1/reps/r17/visits/{day}")
+            assert r.status_code == 422 and r.json()["details"][0]["field"] == "path.date"

@@ -103,15 +103,21 @@ async def create_visit(
 )
 async def get_rep_visits(
     rep_id: RepId,
-    date: Annotated[Date, Path(description="The day, YYYY-MM-DD")],
+    date: Annotated[str, Path(pattern=r"^\d{4}-\d{2}-\d{2}$", description="The day, YYYY-MM-DD")],
     principal: PlanReader,
     svc: ServicesDep,
 ) -> Response:
     """Every record of that rep and day, by check-in (an empty list when there is none)."""
+    try:
+        day = Date.fromisoformat(date)
+    except ValueError:
+        raise InvalidInput(
+            f"no such day: {date!r}", details=[{"field": "path.date", "message": "no such day"}]
+        ) from None
     if not principal.may_read_rep(rep_id):
         raise Forbidden(f"this rep key reads only the visits of rep {principal.rep_id!r}")
-    records = await read(svc, VisitStore(svc.store).of_rep_day, rep_id, date)
-    body = {"rep_id": rep_id, "date": date.isoformat(), "records": records}
+    records = await read(svc, VisitStore(svc.store).of_rep_day, rep_id, day)
+    body = {"rep_id": rep_id, "date": day.isoformat(), "records": records}
     return Response(json.dumps(body, ensure_ascii=False), media_type=JSON)
 
 
