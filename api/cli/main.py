@@ -16,6 +16,7 @@ from api.cli.replan import replan
 from api.cli.roads import roads_app
 from api.cli.run import run
 from api.cli.serve import db_app, serve
+from api.cli.visits import audit, debrief, visits_app
 
 app = typer.Typer(
     name="ironroute",
@@ -32,5 +33,8 @@ app.command("run")(run)
 app.command()(serve)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(visits_app, name="visits")
+app.command("audit")(audit)
+app.command("debrief")(debrief)
 app.add_typer(roads_app, name="roads")
 app.add_typer(bench_app, name="bench")

@@ -48,6 +48,9 @@ class BranchRepIn(RepIn):
     """A rep of the branch: the day problem's rep fields plus the rep's leads for the day."""
 
     name: str | None = Field(None, max_length=200, description="Display name")
+    group: str | None = Field(
+        None, max_length=128, description="The rep's team in the branch (the evening debrief)"
+    )
     leads: list[LeadIn] = Field(max_length=MAX_LEADS, description="The rep's assigned leads")
 
 

@@ -22,7 +22,17 @@ from api.http.errors import install_error_handlers
 from api.http.idempotency import IdempotencyStore
 from api.http.limits import BodyLimitMiddleware
 from api.http.metrics import Metrics, MetricsMiddleware
-from api.http.routers import branches, health, me, plans, reps, runs, territories
+from api.http.routers import (
+    audits,
+    branches,
+    health,
+    me,
+    plans,
+    reps,
+    runs,
+    territories,
+    visits,
+)
 from api.http.routers.console import mount_console
 from api.http.services import Services
 from api.http.solver_pool import SolverPool, SolveTarget, solve_in_worker
@@ -135,6 +145,8 @@ def create_app(
     app.include_router(plans.router)
     app.include_router(reps.router)
     app.include_router(territories.router)
+    app.include_router(visits.router)
+    app.include_router(audits.router)
     app.include_router(runs.router)  # batch runs; its lifespan runs them in the background
     app.include_router(branches.router)
     app.include_router(me.router)

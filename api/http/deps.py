@@ -81,3 +81,9 @@ async def read[T](svc: Services, fn: Callable[..., T], *args: Any) -> T:
 PlanWriter = Annotated[Principal, Depends(require("crm", action="create plans"))]
 PlanReader = Annotated[Principal, Depends(require("crm", "manager", "rep", action="read plans"))]
 Balancer = Annotated[Principal, Depends(require("crm", "manager", action="balance territories"))]
+VisitWriter = Annotated[
+    Principal, Depends(require("crm", "manager", "rep", action="report visits"))
+]
+Auditor = Annotated[
+    Principal, Depends(require("crm", "manager", action="audit visits and read debriefs"))
+]

@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy import Connection, text
 
 import api.store.run_tables  # noqa: F401  (the run tables share the storage's MetaData)
+import api.store.visit_tables  # noqa: F401  (so do the visit records)
 from api.store.db import make_engine
 from api.store.tables import metadata
 
