@@ -136,7 +136,11 @@ def create_app(
     app.include_router(territories.router)
     app.include_router(runs.router)  # batch runs; its lifespan runs them in the background
     app.include_router(health.router)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        route_limits={("POST", "/v1/runs"): settings.max_run_body_bytes},
+    )
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
     return app
 
