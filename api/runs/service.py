@@ -65,6 +65,7 @@ class RunService:
         self._lock = threading.Lock()
         self._queued: set[str] = set()  # run ids waiting in the queue
         self._current: str | None = None  # the run being planned
+        self._unreadable: set[str] = set()  # stored runs this version cannot parse
 
     # lifecycle -------------------------------------------------------------------------
 
@@ -94,13 +95,14 @@ class RunService:
         is away)."""
         for run_id in claimable_runs(self.plans):
             with self._lock:
-                if run_id in self._queued or run_id == self._current:
+                if run_id in self._queued or run_id == self._current or run_id in self._unreadable:
                     continue
             document = run_document(self.plans, run_id)
             try:
                 branch = parse_branch(document)
             except InputError as err:  # stored by an older version with other rules
                 log.error("run %s cannot be resumed: %s", run_id, err)
+                self._unreadable.add(run_id)  # said once, not at every scan
                 continue
             log.info("resuming run %s", run_id)
             self._enqueue((run_id, document or {}, branch, None))
