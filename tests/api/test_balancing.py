@@ -158,7 +158,16 @@ def test_the_cli_prints_the_result_on_stdout_without_an_output_file(tmp_path: Pa
     result = runner.invoke(app, ["balance", str(write(tmp_path, request())), "--time-limit", "2"])
     assert result.exit_code == 0
     doc = json.loads(result.stdout[: result.stdout.rindex("}") + 1])
-    assert set(doc) == {"assignments", "unassigned", "reps", "metrics", "territories"}
+    assert set(doc) == {
+        "assignments",
+        "unassigned",
+        "reps",
+        "metrics",
+        "territories",
+        "travel_model",  # echoed since the road-network change, as plans echo it
+        "travel_fallback",
+    }
+    assert doc["travel_model"]["kind"] == "builtin" and doc["travel_fallback"] is None
 
 
 @pytest.mark.parametrize(("path", "value", "field"), BAD[:6])
