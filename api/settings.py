@@ -39,7 +39,16 @@ class Settings(BaseSettings):
         True, description="Run the storage migrations to head when the server starts"
     )
     max_body_bytes: int = Field(
-        2_000_000, ge=1_000, description="Larger request bodies are refused with 413"
+        2_000_000,
+        ge=1_000,
+        description="Larger request bodies are refused with 413 (a gzip body: its inflated "
+        "size); POST /v1/runs has its own limit, max_run_body_bytes",
+    )
+    max_run_body_bytes: int = Field(
+        64_000_000,
+        ge=1_000,
+        description="The most a branch document posted to /v1/runs may hold (inflated, when "
+        "sent with Content-Encoding: gzip); larger ones are refused with 413",
     )
     default_time_limit_s: float = Field(
         1.0, gt=0, le=600, description="Solver seconds when a problem sets no time_limit_s"
@@ -112,7 +121,20 @@ class Settings(BaseSettings):
     run_workers: int | None = Field(
         None, ge=1, le=512, description="Local run processes; default the CPUs"
     )
-    run_resume_on_start: bool = Field(True, description="Plan runs left unfinished on start")
+    run_resume_on_start: bool = Field(
+        True,
+        description="Plan runs left unfinished on start, and take over runs whose server "
+        "stopped renewing its lease",
+    )
+    run_lease_s: float = Field(
+        60.0,
+        ge=1,
+        le=3600,
+        description="A server planning a run holds its lease this long and renews it every "
+        "third of it; when it stops renewing (killed, cut off) another server sharing the "
+        "database takes the run over once the lease expires. Servers look for such runs "
+        "every third of it too",
+    )
 
     # the CRM webhook (off unless a URL is set)
     webhook_url: str | None = Field(None, description="POST finished plans and runs here")

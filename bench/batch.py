@@ -46,15 +46,17 @@ from planner.runs.batch import BATCH_SETTINGS, run_branch
 CITY_STEP_DEG = 0.35  # each generated branch is moved this far north-east of the last
 
 
-def country(n_reps: int, leads: int, seed: int = 2026) -> dict[str, Any]:
+def country(n_reps: int, leads: int | tuple[int, int], seed: int = 2026) -> dict[str, Any]:
     """One branch document of ``n_reps`` reps: generated branches of <= 99 reps, ids prefixed
-    with the branch (``b03-r17``), each branch moved to its own place on the map."""
+    with the branch (``b03-r17``), each branch moved to its own place on the map. ``leads``
+    is each rep's lead count, or an inclusive range of it."""
+    low, high = (leads, leads) if isinstance(leads, int) else leads
     reps: list[dict[str, Any]] = []
     buildings: list[dict[str, Any]] = []
     k = 0
     while len(reps) < n_reps:
         size = min(99, n_reps - len(reps))
-        part = make_branch(seed=seed + k, n_reps=size, leads_per_rep=(leads, leads))
+        part = make_branch(seed=seed + k, n_reps=size, leads_per_rep=(low, high))
         shift = k * CITY_STEP_DEG
         prefix = f"b{k:02d}-"
         for b in part["buildings"]:

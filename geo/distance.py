@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-from geopy.distance import geodesic
 
 from geo.latlon import LatLon
 
@@ -94,4 +93,8 @@ def geodesic_km(a: LatLon, b: LatLon) -> float:
     float
         The geodesic distance in kilometres.
     """
+    # imported here, not at the top: geopy's package imports its geocoders and with them
+    # requests and urllib3 (~0.2 s), which every `ironroute plan` paid for this one function
+    from geopy.distance import geodesic
+
     return float(geodesic((a.lat, a.lon), (b.lat, b.lon)).km)

@@ -152,7 +152,11 @@ def create_app(
     app.include_router(me.router)
     app.include_router(health.router)
     mount_console(app)  # /console: the manager's and the rep's pages
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        route_limits={("POST", "/v1/runs"): settings.max_run_body_bytes},
+    )
     app.add_middleware(MetricsMiddleware, metrics=services.metrics)
     return app
 

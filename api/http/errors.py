@@ -138,6 +138,7 @@ _DESCRIPTIONS = {
     404: "Nothing is stored under that id",
     409: "A request with this Idempotency-Key is still being solved; retry later",
     413: "The request body is larger than the server accepts",
+    415: "The body's Content-Encoding is neither gzip nor identity",
     422: "Invalid input; `details` names every offending field by its JSON path",
     500: "The solver crashed or failed, or an unexpected error (never a traceback)",
     503: "The database is unreachable or the solver queue is full; retry later",

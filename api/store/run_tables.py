@@ -2,7 +2,7 @@
 the buildings swept by each run plan (the sweep cooldown's history).
 
 Defined on the storage's one ``MetaData`` (``api.store.tables``); built by the migration
-``api/migrations/versions/0101_runs.py`` (and ``0201_sweeps.py``).
+``api/migrations/versions/0101_runs.py`` (and ``0201_sweeps.py``, ``0301_run_leases.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ runs = Table(
     Column("created_at", Instant, nullable=False),
     Column("updated_at", Instant, nullable=False),
     Column("finished_at", Instant, nullable=True),
+    # the server planning the run and until when its claim holds (api.store.leases)
+    Column("lease_owner", String(128), nullable=True),
+    Column("lease_expires_at", Instant, nullable=True),
 )
 
 run_items = Table(

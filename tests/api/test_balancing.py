@@ -164,9 +164,10 @@ def test_the_cli_prints_the_result_on_stdout_without_an_output_file(tmp_path: Pa
         "reps",
         "metrics",
         "territories",
-        "travel_model",
+        "travel_model",  # echoed since the road-network change, as plans echo it
         "travel_fallback",
     }
+    assert doc["travel_model"]["kind"] == "builtin" and doc["travel_fallback"] is None
 
 
 @pytest.mark.parametrize(("path", "value", "field"), BAD[:6])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +141,14 @@ def test_the_demo_plans_every_rep_with_checked_plans_and_a_geojson(tmp_path):
         problem = json.loads((out / "problems" / path.name).read_text())
         held = {k for k, v in balanced["assignments"].items() if v == path.stem}
         assert {lead["id"] for lead in problem["leads"]} == held
+
+
+def test_planning_loads_no_geocoder_http_stack() -> None:
+    # geopy's package imports its geocoders, requests and urllib3 (~0.1-0.2 s of every
+    # `ironroute plan`); only geo.geodesic_km needs geopy, and it imports it when called
+    code = (
+        "import sys, api.cli.main, api.documents.day, api.travel, planner;"
+        "print(sorted(m for m in ('geopy', 'requests', 'urllib3') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -96,7 +96,7 @@ class RunStatus(BaseModel):
             "description": "Accepted; `Location` is the run's status URL",
             "headers": {"Location": {"schema": {"type": "string"}}},
         },
-        **error_responses(401, 403, 409, 413, 422),
+        **error_responses(401, 403, 409, 413, 415, 422),
     },
 )
 async def create_run(
@@ -123,10 +123,13 @@ async def create_run(
     stop the run: it is reported as that rep's failure in `GET /v1/runs/{run_id}`.
     Posting a document again resumes its run (reps already planned are kept, failed ones are
     tried again); a `run_id` already used for another document is 409.
+
+    Large branches may be sent gzip-compressed (`Content-Encoding: gzip`); the body limit
+    (`IRONROUTE_MAX_RUN_BODY_BYTES`, 64 MB) applies to the inflated document.
     """
     document: dict[str, Any] = await request.json()
-    try:
-        parsed = parse_branch(document)
+    try:  # a 1,000-rep branch takes a while: not on the event loop
+        parsed = await run_in_threadpool(parse_branch, document)
     except InputError as err:
         raise InvalidInput("invalid branch", details=err.errors) from None
     service: RunService = request.app.state.runs
