@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+from typing import get_args
 
 import httpx
 import pytest
@@ -16,6 +17,7 @@ from api.http.routers.console import security_headers
 from api.settings import Settings
 from api.store.branch_days import branch_day
 from api.store.plans import PlanStore
+from planner.audit import Outcome
 from tests.api.console_fixtures import ConsoleServer, DemoDay, serve_demo_day, store_demo_day
 
 
@@ -115,6 +117,8 @@ def test_the_console_page_needs_no_key_and_carries_no_secret(server):
     for key in (*server.api.keys.values(), server.rep_key):
         assert key not in r.text
     assert '"tile_url": ""' in r.text  # no base map by default
+    outcomes = ", ".join(f'"{o}"' for o in get_args(Outcome))
+    assert f'"outcomes": [{outcomes}]' in r.text  # the check-out offers what the API takes
     slash = _get(server, "/console/", None)
     assert slash.status_code == 308 and slash.headers["location"] == "/console"
 
@@ -125,6 +129,8 @@ def test_the_console_page_needs_no_key_and_carries_no_secret(server):
         "/console/vendor/leaflet/leaflet.js",  # Leaflet from the XStatic-Leaflet package
         "/console/vendor/leaflet/leaflet.css",
         "/console/assets/console.js",
+        "/console/assets/debrief.js",
+        "/console/assets/checkin.js",
         "/console/assets/crs.js",
         "/console/assets/console.css",
     ],

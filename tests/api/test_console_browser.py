@@ -11,14 +11,18 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+import httpx
 import pytest
 
 from geo.crs import wgs84_to_gcj02
 from geo.latlon import LatLon
+from planner.audit import Outcome
 from tests.api.console_fixtures import ConsoleServer, serve_demo_day
 
 CHROMIUM = os.environ.get("IRONROUTE_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -128,7 +132,7 @@ def test_a_manager_sees_every_reps_route_and_a_table_matching_the_stored_plans(p
         assert unvisited.count() == len(plan["unvisited"])
     assert page.locator("#charts svg[role=img]").count() == 5  # 3 plan charts, 2 balance
     assert "territories from balance" in page.text_content("#branch-status")
-    assert page.locator("#debrief").is_hidden()  # a hook until the debrief exists
+    page.wait_for_selector("#debrief-table")  # the evening debrief, plan side at least
     shot(page, "branch-day-manager")
 
 
@@ -236,3 +240,224 @@ def test_with_gcj02_tiles_the_routes_are_drawn_shifted(browser, demo_day):
             shot(page, "branch-day-gcj02-no-network")
         finally:
             context.close()
+
+
+# --- check-in, the debrief and the audit ---------------------------------------------------
+
+HERE = {"latitude": 39.923312, "longitude": 116.466201, "accuracy": 12.5}  # beside L0016
+
+
+def _visits(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in plan["stops"] if s["type"] == "visit"]
+
+
+def _rep_context(browser: Browser, *, grant: bool) -> Any:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        timezone_id="Asia/Shanghai",
+        geolocation=HERE if grant else None,
+        permissions=["geolocation"] if grant else [],
+    )
+    return context
+
+
+def _rep_visits(server: ConsoleServer, rep_id: str, day: str) -> list[dict[str, Any]]:
+    r = httpx.get(
+        f"{server.api.url}/v1/reps/{rep_id}/visits/{day}",
+        headers={"Authorization": f"Bearer {server.api.keys['manager']}"},
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    records: list[dict[str, Any]] = r.json()["records"]
+    return records
+
+
+def test_a_rep_checks_in_and_out_at_a_stop_and_the_record_is_stored(browser, server):
+    plan = server.day.plans[server.rep_id]
+    seq, stop = next((k, s) for k, s in enumerate(plan["stops"]) if s["type"] == "visit")
+    arrive = datetime.fromisoformat(stop["start"]) + timedelta(minutes=1)
+    leave = datetime.fromisoformat(stop["depart"])
+    context = _rep_context(browser, grant=True)
+    page = context.new_page()
+    try:
+        page.clock.set_fixed_time(arrive)
+        sign_in(page, f"{server.api.url}/console", server.rep_key)
+        card = page.locator(f'#rep-stops li[data-seq="{seq}"]')
+        card.get_by_role("button", name=f"Check in at {stop['lead_id']}").click()
+        card.locator("text=Checked in at").wait_for()
+        # the outcomes offered are the ones the API takes
+        offered = card.locator("select option").evaluate_all("os => os.map(o => o.value)")
+        assert offered == ["", *get_args(Outcome)]
+        shot(page, "rep-checked-in")
+        page.clock.set_fixed_time(leave)
+        card.locator("select").select_option("met_staff")
+        card.get_by_role("button", name=f"Check out of {stop['lead_id']}").click()
+        card.locator("text=Recorded:").wait_for()
+        row = page.locator("#rep-visits-table tbody tr")
+        assert row.count() == 1
+        record_id = row.first.get_attribute("data-record")
+        shot(page, "rep-checked-out")
+    finally:
+        context.close()
+    (stored,) = [r for r in _rep_visits(server, server.rep_id, plan["date"])
+                 if r["record_id"] == record_id]  # fmt: skip
+    assert stored == {
+        "record_id": record_id,
+        "rep_id": server.rep_id,
+        "lead_id": stop["lead_id"],
+        "date": plan["date"],
+        "check_in": arrive.isoformat(),
+        "check_out": leave.isoformat(),
+        "location": {"lat": HERE["latitude"], "lon": HERE["longitude"]},
+        "accuracy_m": HERE["accuracy"],
+        "crs": "wgs84",
+        "outcome": "met_staff",
+        "effective": False,
+        "building_id": None,
+        "sweep": False,
+        "note": None,
+        "branch_id": None,
+    }
+    assert uuid.UUID(str(record_id)).version == 4
+
+
+def test_without_location_permission_the_rep_is_told_and_nothing_is_recorded(browser, server):
+    plan = server.day.plans[server.rep_id]
+    seq, stop = [(k, s) for k, s in enumerate(plan["stops"]) if s["type"] == "visit"][-1]
+    before = _rep_visits(server, server.rep_id, plan["date"])
+    context = _rep_context(browser, grant=False)
+    page = context.new_page()
+    try:
+        page.clock.set_fixed_time(datetime.fromisoformat(stop["start"]))
+        sign_in(page, f"{server.api.url}/console", server.rep_key)
+        card = page.locator(f'#rep-stops li[data-seq="{seq}"]')
+        card.get_by_role("button", name=f"Check in at {stop['lead_id']}").click()
+        card.locator(".check-msg:has-text('Location is not allowed')").wait_for()
+        assert card.locator("select").count() == 0  # no check-in without a position
+        shot(page, "rep-location-denied")
+    finally:
+        context.close()
+    assert _rep_visits(server, server.rep_id, plan["date"]) == before
+
+
+def test_on_another_day_than_the_plans_no_check_in_is_offered(browser, server):
+    plan = server.day.plans[server.rep_id]
+    context = _rep_context(browser, grant=True)
+    page = context.new_page()
+    try:
+        page.clock.set_fixed_time(
+            datetime.fromisoformat(plan["stops"][0]["depart"]) + timedelta(days=1)
+        )
+        sign_in(page, f"{server.api.url}/console#date={plan['date']}", server.rep_key)
+        page.wait_for_selector("#rep-checkin-note:has-text('Check-in opens on')")
+        assert page.locator("#rep-stops button.check-in").count() == 0
+    finally:
+        context.close()
+
+
+def _post(server: ConsoleServer, record: dict[str, Any]) -> None:
+    r = httpx.post(
+        f"{server.api.url}/v1/visits",
+        json=record,
+        headers={"Authorization": f"Bearer {server.api.keys['crm']}"},
+        timeout=30,
+    )
+    assert r.status_code in (200, 201), r.text
+
+
+def _record(rep_id: str, stop: dict[str, Any], record_id: str, **over: Any) -> dict[str, Any]:
+    """An honest record of a planned visit: at its place (a few metres off), at its time."""
+    loc = stop["location"]
+    return {
+        "record_id": record_id,
+        "rep_id": rep_id,
+        "lead_id": stop["lead_id"],
+        "date": stop["start"][:10],
+        "check_in": stop["start"],
+        "check_out": stop["depart"],
+        "location": {"lat": loc["lat"] + 0.0000731, "lon": loc["lon"] - 0.0000517},
+        "accuracy_m": 20,
+        "outcome": "met_decision_maker" if stop["effective"] else "met_staff",
+        "effective": stop["effective"],
+        **over,
+    }
+
+
+def test_a_manager_sees_the_debrief_and_the_audit_flags_a_fabricated_record(page, server):
+    reps = sorted(server.day.plans)
+    honest_rep, cheat_rep = reps[1], reps[2]
+    honest = _visits(server.day.plans[honest_rep])
+    for k, stop in enumerate(honest[:4]):
+        late = timedelta(seconds=41 * k)  # real visits do not last the same second
+        times = {
+            "check_in": (datetime.fromisoformat(stop["start"]) + late).isoformat(),
+            "check_out": (datetime.fromisoformat(stop["depart"]) - late).isoformat(),
+        }
+        if k == 3:
+            times |= {"outcome": "not_in", "effective": False}
+        _post(server, _record(honest_rep, stop, f"ui-honest-{k}", **times))
+    cheat = _visits(server.day.plans[cheat_rep])
+    a, b = cheat[0], cheat[-1]
+    copied = dict(a["location"])  # the same fix pasted into a second lead's record
+    _post(server, _record(cheat_rep, a, "ui-cheat-a", location=copied))
+    _post(server, _record(cheat_rep, b, "ui-cheat-b", location=copied))
+
+    open_branch(page, server, server.api.keys["manager"])
+    page.wait_for_selector("#debrief-table tbody tr[data-rep]")
+    b_ = server.day.branch
+    want = httpx.get(
+        f"{server.api.url}/v1/branches/{b_['branch_id']}/debrief/{b_['date']}",
+        headers={"Authorization": f"Bearer {server.api.keys['manager']}"},
+        timeout=30,
+    ).json()
+    rows = {r["rep_id"]: r for g in want["groups"] for r in g["reps"]}
+    table = page.eval_on_selector_all(
+        "#debrief-table tbody tr[data-rep]",
+        """rows => Object.fromEntries(rows.map(r => [r.dataset.rep, Object.fromEntries(
+              [...r.querySelectorAll('td[data-col]')].map(td => [td.dataset.col, td.textContent])
+           )]))""",
+    )
+    assert set(table) == set(rows)
+    for rep_id, row in rows.items():
+        got = table[rep_id]
+        assert got["visits"] == str(row["actual"]["visits"])
+        assert got["planned-visits"] == str(row["planned"]["visits"])
+        assert got["km"] == f"{row['actual']['km']:.1f}"
+        assert got["on-time"] == str(row["actual"]["on_time"])
+        for reason, n in row["misses"].items():
+            assert f"{reason} {n}" in got["misses"]
+    assert table[honest_rep]["visits"] == "4" and "not_in 1" in table[honest_rep]["misses"]
+    assert rows[cheat_rep]["audit"]["flagged"] and "flagged" in table[cheat_rep]["audit"]
+    assert "copied_coordinates" in table[cheat_rep]["audit"]
+    # the audit on demand, from the keyboard
+    page.focus("#run-audit")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#audit-records")
+    flagged = page.eval_on_selector_all(
+        "#audit-records tbody tr", "rows => rows.map(r => r.dataset.record)"
+    )
+    assert {"ui-cheat-a", "ui-cheat-b"} <= set(flagged)
+    assert not any(r.startswith("ui-honest") for r in flagged)
+    for rid in ("ui-cheat-a", "ui-cheat-b"):
+        cell = page.locator(
+            f'#audit-records tr[data-record="{rid}"] li[data-flag="copied_coordinates"]'
+        )
+        assert cell.count() == 1
+        assert "=" in (cell.locator(".evidence").text_content() or "")  # its numbers
+    flagged_day = '#audit-days tr[data-rep="{}"] td[data-col="flagged"]'
+    assert page.text_content(flagged_day.format(cheat_rep)) == "flagged"
+    assert page.text_content(flagged_day.format(honest_rep)) == "no"
+    sample = page.eval_on_selector_all("#audit-sample li", "ls => ls.map(l => l.dataset.record)")
+    total = int(page.text_content("#audit-summary").split(" records")[0])  # type: ignore[union-attr]
+    assert len(sample) == min(10, total) and len(set(sample)) == len(sample)
+    assert page.evaluate("document.activeElement.id") == "audit-result-title"
+    shot(page, "branch-debrief-audit")
+
+
+def test_a_branch_without_runs_or_records_says_no_records_yet(page, server):
+    sign_in(
+        page, f"{server.api.url}/console#branch=nowhere&date=2026-11-27", server.api.keys["manager"]
+    )
+    page.wait_for_selector("#debrief-status:has-text('No records yet for nowhere')")
+    assert page.locator("#debrief-table").count() == 0

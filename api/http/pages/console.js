@@ -66,25 +66,32 @@
 
   const apiKey = () => sessionStorage.getItem(KEY_STORE);
 
-  async function api(path) {
+  /** GET `path` (or send `body` as JSON with `method`); the answer's JSON, or ApiError. */
+  async function api(path, { method = "GET", body = undefined } = {}) {
+    const headers = { Authorization: "Bearer " + apiKey(), Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
     const res = await fetch(path, {
-      headers: { Authorization: "Bearer " + apiKey(), Accept: "application/json" },
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
     });
-    let body = null;
+    let answer = null;
     try {
-      body = await res.json();
+      answer = await res.json();
     } catch (_) {
-      body = null;
+      answer = null;
     }
     if (res.status === 401) {
       sessionStorage.removeItem(KEY_STORE);
       showLogin("The server refused that key (unknown or revoked).");
     }
     if (!res.ok) {
-      throw new ApiError(res.status, body && body.code, (body && body.message) || res.statusText);
+      const err = new ApiError(res.status, answer && answer.code, (answer && answer.message) || res.statusText);
+      err.details = (answer && answer.details) || [];
+      throw err;
     }
-    return body;
+    return answer;
   }
 
   function hashState() {
@@ -202,6 +209,11 @@
     return group;
   }
 
+  // the parts in their own files: the debrief and audit (debrief.js), check-in (checkin.js)
+  const kit = { el, api, $, hhmm, num, outcomes: CONFIG.outcomes || [] };
+  const debrief = window.IronrouteParts.debrief(kit);
+  const checkIn = window.IronrouteParts.checkIn(kit);
+
   // --- the branch day -----------------------------------------------------------------
 
   const branch = { map: null, layers: {}, territories: null, day: null, poll: null, watched: null };
@@ -233,6 +245,7 @@
       $("branch-status").textContent =
         e.status === 404 ? `Nothing is planned for ${id} on ${date} yet.` : `Could not load the day: ${e.message}`;
       renderBranchDay({ branch_id: id, date, runs: [], reps: [], balance: null });
+      loadDebrief({ branch_id: id, date, reps: [] }); // records may name the branch without a run
       return;
     }
     renderBranchDay(day);
@@ -469,12 +482,9 @@
     tick();
   }
 
-  // HOOK(debrief, audit): the debrief of a day (what was done against the plan) and the
-  // audit flags of reported visits are being built in parallel. Once their endpoints exist,
-  // fetch them here for the day's plans and render them into #debrief-body, then unhide
-  // #debrief. Until then this does nothing and the section stays hidden: nothing is faked.
-  function loadDebrief(_day) {
-    $("debrief").hidden = true;
+  // the evening debrief and the audit flags of the day's records (debrief.js)
+  function loadDebrief(day) {
+    debrief.load(day);
   }
 
   // --- the rep's day ------------------------------------------------------------------
@@ -507,8 +517,10 @@
       plan = await api(`/v1/reps/${encodeURIComponent(rep.id)}/plans/${date}`);
     } catch (e) {
       $("rep-status").textContent = e.status === 404 ? `No plan for ${date} yet.` : `Could not load the day: ${e.message}`;
+      await checkIn.load(rep.id, date, null);
       return;
     }
+    await checkIn.load(rep.id, date, plan);
     const t = plan.totals;
     $("rep-status").textContent = `${plan.status === "ok" ? "Plan ready" : "Plan: " + plan.status}.`;
     $("rep-summary").replaceChildren(
@@ -555,14 +567,12 @@
     if (s.depart && s.type !== "start") detail.push(`leave ${hhmm(s.depart)}`);
     if (s.type === "sweep") detail.push(`after ${s.anchor_lead_id}`);
     const links = stopLinks(s);
-    // HOOK(check-in): a visits endpoint (check-in of a visit) is being built in parallel;
-    // when it exists, a "Check in" button goes here for visits and sweeps, posting the
-    // stop's plan_id and lead_id / building_id. Until then no button is shown.
     return el("li", { tabindex: 0, "data-seq": seq, "aria-label": stopLabel(plan.rep_id, s, seq) },
       el("div", {}, el("span", { class: "time" }, time), title,
         s.effective ? el("span", { class: "badge" }, "decision maker") : null),
       el("div", { class: "kind" }, detail.join(" · ")),
-      links.length ? el("div", { class: "links" }, links) : null
+      links.length ? el("div", { class: "links" }, links) : null,
+      checkIn.control(plan, s, seq)
     );
   }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import get_args
 from urllib.parse import urlsplit
 
 import xstatic.pkg.leaflet as leaflet
@@ -19,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.settings import Settings
+from planner.audit import Outcome
 
 PAGES = Path(__file__).resolve().parent.parent / "pages"
 LEAFLET = Path(leaflet.BASE_DIR)
@@ -26,13 +28,15 @@ LEAFLET = Path(leaflet.BASE_DIR)
 router = APIRouter(include_in_schema=False)
 
 
-def page_config(settings: Settings) -> dict[str, str]:
-    """What the pages need to know of the server (nothing secret)."""
+def page_config(settings: Settings) -> dict[str, str | list[str]]:
+    """What the pages need to know of the server (nothing secret), and the visit outcomes the
+    rep's check-out offers (those ``POST /v1/visits`` accepts)."""
     return {
         "tile_url": settings.console_tile_url,
         "tile_crs": settings.console_tile_crs,
         "tile_attribution": settings.console_tile_attribution,
         "leaflet_version": str(leaflet.VERSION),
+        "outcomes": list(get_args(Outcome)),
     }
 
 
