@@ -7,7 +7,9 @@ and generated Wangjing branches of ``--sizes`` reps (the demo generator; a branc
 reps is several generated rep sets of the same seed, so all of them share its buildings).
 Each branch is planned twice on a local process pool at ``--time-limit`` per rep: *alone*
 (every rep's day problem with every building in reach, the old morning run) and *assigned*
-(``run_branch``: sweeps assigned branch-wide first). A duplicate is a building swept by two
+(``run_branch``: sweeps assigned branch-wide first, then the second pass that offers a
+building its owner left unswept to a rep that lost it; the table counts the reps it
+re-planned and the buildings it recovered). A duplicate is a building swept by two
 or more reps of the branch that day; "extra sweeps" counts the sweeps beyond the first.
 Every plan of the assigned run is checked with ``../shared/tools/check_plan.py``.
 """
@@ -33,7 +35,7 @@ from api.runs.executors import default_workers, local_pool
 from bench.day_plans import load_checker
 from planner import DayPlan, DayProblem
 from planner.demo.branch import make_branch
-from planner.runs import Branch, RepFailure, RunReport, branch_problems, run_branch
+from planner.runs import Branch, PlanOutline, RepFailure, RunReport, branch_problems, run_branch
 from planner.runs.batch import BATCH_SETTINGS, PlanJob, day_problem, plan_job
 from planner.runs.branch import building_index
 
@@ -56,6 +58,15 @@ class MemoryStore:
 
     def save_failure(self, run_id: str, failure: RepFailure) -> None:
         print(f"{failure.rep_id}: {failure.code} {failure.message}", file=sys.stderr)
+
+    def plan_outlines(self, run_id: str) -> dict[str, PlanOutline]:
+        return {r: PlanOutline.of(p) for r, p in self.plans.items()}
+
+    def replace_plan(
+        self, run_id: str, problem: DayProblem, plan: DayPlan, *, replaces: str
+    ) -> None:
+        if self.plans[plan.rep_id].plan_id == replaces:
+            self.plans[plan.rep_id], self.problems[plan.rep_id] = plan, problem
 
     def finish_run(self, run_id: str, report: RunReport) -> None:
         pass
@@ -111,9 +122,11 @@ def plan_alone(doc: dict[str, Any], executor: Executor) -> list[DayPlan]:
     return [r for r in results if isinstance(r, DayPlan)]
 
 
-def plan_assigned(doc: dict[str, Any], executor: Executor, workers: int) -> MemoryStore:
+def plan_assigned(
+    doc: dict[str, Any], executor: Executor, workers: int
+) -> tuple[MemoryStore, RunReport]:
     store = MemoryStore()
-    run_branch(
+    report = run_branch(
         parse_branch(doc),
         run_id="bench",
         executor=executor,
@@ -121,7 +134,7 @@ def plan_assigned(doc: dict[str, Any], executor: Executor, workers: int) -> Memo
         settings=BATCH_SETTINGS,
         max_in_flight=2 * workers,
     )
-    return store
+    return store, report
 
 
 def row(name: str, doc: dict[str, Any], executor: Executor, workers: int) -> dict[str, Any]:
@@ -130,7 +143,7 @@ def row(name: str, doc: dict[str, Any], executor: Executor, workers: int) -> dic
     alone = sweepers(plan_alone(doc, executor))
     alone_s = time.perf_counter() - began
     began = time.perf_counter()
-    store = plan_assigned(doc, executor, workers)
+    store, report = plan_assigned(doc, executor, workers)
     assigned_s = time.perf_counter() - began
     assigned = sweepers(store.plans.values())
     split = branch_problems(parse_branch(doc))
@@ -160,6 +173,8 @@ def row(name: str, doc: dict[str, Any], executor: Executor, workers: int) -> dic
         "assigned_duplicates": sum(len(v) > 1 for v in assigned.values()),
         "assigned_extra": sum(len(v) - 1 for v in assigned.values()),
         "reps_effective_without_sweep": bare,
+        "second_pass_replanned": report.replanned,
+        "second_pass_recovered": report.recovered,
         "planned": len(store.plans),
         "checker_pass": passed if check is not None else None,
         "alone_s": round(alone_s, 1),
@@ -197,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
         "assigned: swept / sweeps": lambda r: f"{r['assigned_swept']} / {r['assigned_sweeps']}",
         "assigned: duplicates": "assigned_duplicates",
         "reps w/ bare effective": "reps_effective_without_sweep",
+        "2nd pass: re-planned / recovered": lambda r: (
+            f"{r['second_pass_replanned']} / {r['second_pass_recovered']}"
+        ),
         "checker": lambda r: f"{r['checker_pass']}/{r['planned']}",
         "s alone / assigned": lambda r: f"{r['alone_s']} / {r['assigned_s']}",
     }

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from api.documents.branch import problem_document
 from api.store.plans import PlanStore, as_utc, dumps, sha256_json
 from api.store.run_tables import run_items, runs, sweeps, webhook_deliveries
+from api.store.tables import plans as plan_rows
 from planner import DayPlan, DayProblem
-from planner.runs.batch import Branch, RepFailure, RunConflictError, RunReport, SweepRecord
+from planner.runs.batch import (
+    Branch,
+    PlanOutline,
+    RepFailure,
+    RunConflictError,
+    RunReport,
+    SweepRecord,
+)
 
 IdFactory = Callable[[], str]
 
@@ -121,21 +129,14 @@ class SqlRunStore:
 
     def save_plan(self, run_id: str, problem: DayProblem, plan: DayPlan) -> None:
         """Plan, problem, item and delivery in one transaction (nothing if already planned)."""
-        doc = plan.to_dict()
-        rep_id = plan.rep_id
-        problem_doc = problem_document(
-            self.document,
-            self._index[rep_id],
-            {b.id for b in problem.buildings},
-            problem.skipped_sweeps,
-        )
+        doc, problem_doc = plan.to_dict(), self._problem_doc(problem, plan)
         now = self.plans.clock()
         with self.plans.engine.begin() as conn:
             claimed = conn.execute(
                 update(run_items)
                 .where(
                     run_items.c.run_id == run_id,
-                    run_items.c.rep_id == rep_id,
+                    run_items.c.rep_id == plan.rep_id,
                     run_items.c.state != "planned",
                 )
                 .values(
@@ -149,27 +150,81 @@ class SqlRunStore:
             ).rowcount
             if not claimed:  # another pass stored this rep first: keep that plan only
                 return
-            plan_id = self.plans.insert_plan(
-                conn, problem_doc, doc, run_id=run_id, created_by=self.created_by
-            )
-            swept = sorted(
-                {s.building_id for s in plan.stops if s.type == "sweep" and s.building_id}
-            )
-            if swept:
-                conn.execute(
-                    insert(sweeps),
-                    [
-                        {
-                            "plan_id": plan_id,
-                            "building_id": b,
-                            "branch_id": self.document["branch_id"],
-                            "sweep_date": plan.date,
-                            "rep_id": rep_id,
-                        }
-                        for b in swept
-                    ],
+            self._insert(conn, run_id, problem_doc, plan, doc, now)
+
+    def plan_outlines(self, run_id: str) -> dict[str, PlanOutline]:
+        """The current plan of every planned rep (read back from the stored documents)."""
+        query = (
+            select(run_items.c.rep_id, plan_rows.c.body)
+            .join(plan_rows, plan_rows.c.plan_id == run_items.c.plan_id)
+            .where(run_items.c.run_id == run_id, run_items.c.state == "planned")
+        )
+        with self.plans.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return {str(rep_id): _outline(json.loads(body)) for rep_id, body in rows}
+
+    def replace_plan(
+        self, run_id: str, problem: DayProblem, plan: DayPlan, *, replaces: str
+    ) -> None:
+        """A second-pass plan in place of ``replaces``: the new plan and problem, the item
+        pointing at it, the old plan's sweeps swapped for the new one's, its delivery — in one
+        transaction; nothing if the rep's plan is no longer ``replaces``. The replaced plan
+        stays readable under its id."""
+        doc, problem_doc = plan.to_dict(), self._problem_doc(problem, plan)
+        now = self.plans.clock()
+        with self.plans.engine.begin() as conn:
+            claimed = conn.execute(
+                update(run_items)
+                .where(
+                    run_items.c.run_id == run_id,
+                    run_items.c.rep_id == plan.rep_id,
+                    run_items.c.state == "planned",
+                    run_items.c.plan_id == replaces,
                 )
-            self._enqueue(conn, "plan.finished", run_id, plan_id, {"plan": doc}, now)
+                .values(plan_id=doc["plan_id"], updated_at=now)
+            ).rowcount
+            if not claimed:
+                return
+            conn.execute(delete(sweeps).where(sweeps.c.plan_id == replaces))
+            self._insert(conn, run_id, problem_doc, plan, doc, now)
+
+    def _problem_doc(self, problem: DayProblem, plan: DayPlan) -> dict[str, Any]:
+        return problem_document(
+            self.document,
+            self._index[plan.rep_id],
+            {b.id for b in problem.buildings},
+            problem.skipped_sweeps,
+        )
+
+    def _insert(
+        self,
+        conn: Connection,
+        run_id: str,
+        problem_doc: dict[str, Any],
+        plan: DayPlan,
+        doc: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """The plan with its problem, its sweeps (the history) and its delivery."""
+        plan_id = self.plans.insert_plan(
+            conn, problem_doc, doc, run_id=run_id, created_by=self.created_by
+        )
+        swept = sorted({s.building_id for s in plan.stops if s.type == "sweep" and s.building_id})
+        if swept:
+            conn.execute(insert(sweeps), list(self._sweep_rows(plan_id, plan, swept)))
+        self._enqueue(conn, "plan.finished", run_id, plan_id, {"plan": doc}, now)
+
+    def _sweep_rows(
+        self, plan_id: str, plan: DayPlan, swept: Iterable[str]
+    ) -> Iterable[dict[str, Any]]:
+        for b in swept:
+            yield {
+                "plan_id": plan_id,
+                "building_id": b,
+                "branch_id": self.document["branch_id"],
+                "sweep_date": plan.date,
+                "rep_id": plan.rep_id,
+            }
 
     def save_failure(self, run_id: str, failure: RepFailure) -> None:
         now = self.plans.clock()
@@ -230,6 +285,17 @@ class SqlRunStore:
                 created_at=now,
             )
         )
+
+
+def _outline(doc: dict[str, Any]) -> PlanOutline:
+    stops = doc.get("stops", [])
+    return PlanOutline(
+        plan_id=str(doc["plan_id"]),
+        visits=tuple(str(s["lead_id"]) for s in stops if s["type"] == "visit"),
+        sweeps=tuple(
+            (str(s["anchor_lead_id"]), str(s["building_id"])) for s in stops if s["type"] == "sweep"
+        ),
+    )
 
 
 def _counts(conn: Connection, run_id: str) -> dict[str, int]:

@@ -10,12 +10,14 @@ from planner.runs.batch import (
     run_branch,
 )
 from planner.runs.branch import Branch, BranchRep, RepFailure, SweepRecord
+from planner.runs.second_pass import PlanOutline
 from planner.runs.sweeps import SweepAssignment, assign_sweeps, branch_problems
 
 __all__ = [
     "BatchError",
     "Branch",
     "BranchRep",
+    "PlanOutline",
     "RepFailure",
     "RepOutcome",
     "RunConflictError",

@@ -12,7 +12,7 @@ executor and the observer come from the caller.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -30,7 +30,8 @@ from planner.runs.branch import (
     building_index,
     day_problem,
 )
-from planner.runs.sweeps import branch_problems
+from planner.runs.second_pass import PlanOutline, better, offers, second_problem
+from planner.runs.sweeps import BranchProblems, branch_problems
 
 BATCH_TIME_LIMIT_S = 0.5
 """Default per-rep search limit of a batch run: 1,000 reps × 40 leads took 6.6 minutes on two
@@ -87,6 +88,10 @@ class RunReport:
     planned: int
     skipped: int
     failures: tuple[RepFailure, ...]
+    replanned: int = 0
+    """Reps planned again in the second pass (offered a building its owner left unswept)."""
+    recovered: int = 0
+    """Buildings those re-plans sweep (each would have been swept by no one)."""
 
     @property
     def pending(self) -> int:
@@ -112,6 +117,17 @@ class RunStore(Protocol):
         """Record why a rep has no plan (replacing an earlier failure of that rep)."""
         ...
 
+    def plan_outlines(self, run_id: str) -> Mapping[str, PlanOutline]:
+        """The current plan of every planned rep of the run, outlined (for the second pass)."""
+        ...
+
+    def replace_plan(
+        self, run_id: str, problem: DayProblem, plan: DayPlan, *, replaces: str
+    ) -> None:
+        """Make ``plan`` (with its ``problem``) the rep's plan of the run in place of the plan
+        ``replaces``, atomically; nothing if the rep's plan is no longer ``replaces``."""
+        ...
+
     def finish_run(self, run_id: str, report: RunReport) -> None:
         """Called once a pass has handled every rep (not after a stopped pass)."""
         ...
@@ -120,9 +136,11 @@ class RunStore(Protocol):
 Observer = Callable[[RepOutcome], None]
 
 
-def plan_id_for(run_id: str, rep_id: str) -> str:
-    """The plan id of a rep in a run: the same on every pass, unique across runs."""
-    return str(uuid.uuid5(_PLAN_IDS, f"{run_id}\x1f{rep_id}"))
+def plan_id_for(run_id: str, rep_id: str, *, second: bool = False) -> str:
+    """The plan id of a rep in a run: the same on every pass, unique across runs
+    (``second``: the id of the rep's second-pass plan, which replaces the first)."""
+    key = f"{run_id}\x1f{rep_id}" + ("\x1fsecond" if second else "")
+    return str(uuid.uuid5(_PLAN_IDS, key))
 
 
 def plan_job(job: PlanJob) -> DayPlan | RepFailure:
@@ -185,7 +203,12 @@ def run_branch(
     Every building is swept by at most one rep: before any rep is planned, the branch's
     sweeps are assigned (:func:`planner.runs.sweeps.assign_sweeps`, from the whole branch,
     so every pass and every pool agrees), and each rep's day problem lists the buildings in
-    its reach it must leave alone (``skipped_sweeps``, echoed in its plan).
+    its reach it must leave alone (``skipped_sweeps``, echoed in its plan). Once every rep
+    has a plan, a second pass (:mod:`planner.runs.second_pass`) offers each contested
+    building its owner left unswept to one rep that lost it, plans those reps again with the
+    building released, and replaces a rep's plan (``store.replace_plan``) only when the
+    re-plan sweeps it, keeps the rep's other sweeps and ranks at least as high. The second
+    pass is decided from the stored plans, so a resumed run ends with the same plans.
 
     Returns
     -------
@@ -227,12 +250,15 @@ def run_branch(
         if failure.rep_id not in done:
             record(RepOutcome(rep_id=failure.rep_id, failure=failure))
 
+    split = branch_problems(branch, sweep_history)
     in_flight: dict[Future[DayPlan | RepFailure], PlanJob] = {}
+    stopped = False
     try:
-        for job in _jobs(branch, run_id, settings, done, record, sweep_history):
+        for job in _jobs(split, run_id, settings, done, record):
             while len(in_flight) >= max_in_flight:
                 _collect(in_flight, record)
             if stop is not None and stop():
+                stopped = True
                 break
             in_flight[executor.submit(plan_job, job)] = job
         while in_flight:
@@ -242,29 +268,126 @@ def run_branch(
             message = f"the worker planning this rep was lost ({type(err).__name__}: {err})"
             record(RepOutcome(rep_id=job.rep_id, failure=_lost(job, message)))
         raise BatchError(f"run {run_id!r} stopped: the executor broke: {err}") from err
+    second = _SecondPass(replanned=0, recovered=0, complete=False)
+    if not stopped:
+        second = _second_pass(
+            split,
+            run_id,
+            settings,
+            executor=executor,
+            store=store,
+            max_in_flight=max_in_flight,
+            stop=stop,
+        )
     report = RunReport(
         run_id=run_id,
         total=len(branch.rep_ids),
         planned=planned,
         skipped=skipped,
         failures=tuple(failures),
+        replanned=second.replanned,
+        recovered=second.recovered,
     )
-    if report.pending == 0:
+    if report.pending == 0 and second.complete:
         store.finish_run(run_id, report)
     return report
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _SecondPass:
+    replanned: int
+    recovered: int
+    complete: bool
+    """False when stopped before every offer was decided (the run is not finished)."""
+
+
+def _second_pass(
+    split: BranchProblems,
+    run_id: str,
+    settings: SolveSettings,
+    *,
+    executor: Executor,
+    store: RunStore,
+    max_in_flight: int,
+    stop: Callable[[], bool] | None,
+) -> _SecondPass:
+    """Offer each building its owner left unswept to a rep that lost it; re-plan those reps.
+
+    Runs only once every rep with a valid day problem has a plan (else a later pass, which
+    tries the failed reps again, does it). A rep whose plan is already its second-pass plan
+    (an interrupted earlier pass) is counted, not planned again."""
+    outlines = store.plan_outlines(run_id)
+    if any(p.rep.id not in outlines for p in split.problems):
+        return _SecondPass(replanned=0, recovered=0, complete=True)
+    offer = offers(split.assignment, split.problems, outlines, split.sites)
+    by_rep = {p.rep.id: p for p in split.problems}
+    replanned = recovered = 0
+    jobs: list[PlanJob] = []
+    for rep_id in offer.reps:
+        plan_id = plan_id_for(run_id, rep_id, second=True)
+        released = offer.released[rep_id]
+        if outlines[rep_id].plan_id == plan_id:
+            replanned += 1
+            recovered += len(outlines[rep_id].swept & set(released))
+            continue
+        problem = second_problem(by_rep[rep_id], offer)
+        jobs.append(PlanJob(rep_id=rep_id, problem=problem, plan_id=plan_id, settings=settings))
+    in_flight: dict[Future[DayPlan | RepFailure], PlanJob] = {}
+
+    def decide(job: PlanJob, result: DayPlan | RepFailure) -> None:
+        nonlocal replanned, recovered
+        if isinstance(result, RepFailure):  # the first plan stands
+            return
+        before, after = outlines[job.rep_id], PlanOutline.of(result)
+        released = offer.released[job.rep_id]
+        if better(job.problem, before, after, released):
+            store.replace_plan(run_id, job.problem, result, replaces=before.plan_id)
+            replanned += 1
+            recovered += len(after.swept & set(released))
+
+    try:
+        for job in jobs:
+            while len(in_flight) >= max_in_flight:
+                _settle(in_flight, decide)
+            if stop is not None and stop():
+                while in_flight:
+                    _settle(in_flight, decide)
+                return _SecondPass(replanned=replanned, recovered=recovered, complete=False)
+            in_flight[executor.submit(plan_job, job)] = job
+        while in_flight:
+            _settle(in_flight, decide)
+    except BrokenExecutor as err:
+        raise BatchError(f"run {run_id!r} stopped in its second pass: {err}") from err
+    return _SecondPass(replanned=replanned, recovered=recovered, complete=True)
+
+
+def _settle(
+    in_flight: dict[Future[DayPlan | RepFailure], PlanJob],
+    decide: Callable[[PlanJob, DayPlan | RepFailure], None],
+) -> None:
+    """Wait for at least one second-pass job and decide every finished one (a job the
+    executor could not run keeps the rep's first plan)."""
+    finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+    for fut in finished:
+        job = in_flight.pop(fut)
+        try:
+            result = fut.result()
+        except BrokenExecutor:
+            raise
+        except Exception as err:  # noqa: BLE001 - the first plan stands
+            result = _lost(job, f"{type(err).__name__}: {err}")
+        decide(job, result)
+
+
 def _jobs(
-    branch: Branch,
+    split: BranchProblems,
     run_id: str,
     settings: SolveSettings,
     done: set[str],
     record: Callable[[RepOutcome], None],
-    sweep_history: Iterable[SweepRecord],
 ) -> Iterator[PlanJob]:
-    """Split the branch (sweeps assigned over every rep, planned or not); a rep whose day
-    problem is invalid is recorded, not sent."""
-    split = branch_problems(branch, sweep_history)
+    """The jobs of the split branch (sweeps assigned over every rep, planned or not); a rep
+    whose day problem is invalid is recorded, not sent."""
     for failure in split.failures:
         if failure.rep_id not in done:
             record(RepOutcome(rep_id=failure.rep_id, failure=failure))
@@ -312,6 +435,7 @@ __all__ = [
     "BranchRep",
     "Observer",
     "PlanJob",
+    "PlanOutline",
     "RepFailure",
     "RepOutcome",
     "RunConflictError",

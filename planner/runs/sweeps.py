@@ -25,10 +25,13 @@ class SweepAssignment:
 
     ``owner`` maps every building some rep could sweep (and not on cooldown) to the one rep
     that may sweep it; ``skipped`` lists, per rep id, the buildings in the rep's reach it
-    must leave alone, with the reason, in the order of the rep's problem.
+    must leave alone, with the reason, in the order of the rep's problem; ``ranking`` lists,
+    per building, every rep that could sweep it, best first (the owner, then the rest: the
+    run's second pass offers a building its owner left unswept down this list).
     """
 
     owner: Mapping[str, str] = field(default_factory=dict)
+    ranking: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     skipped: Mapping[str, tuple[SkippedSweep, ...]] = field(default_factory=dict)
 
     def apply(self, problem: DayProblem) -> DayProblem:
@@ -96,9 +99,9 @@ def assign_sweeps(
         best: dict[str, tuple[float | int | str, ...]] = {}
         places = {b.id: b.location for b in problem.buildings}
         anchors = [lead for lead in problem.leads if lead.effective]
-        lead_reach = {lead.id: _lead_reach(lead, sites, radius) for lead in anchors}
+        reach_by_lead = {lead.id: lead_reach(lead, sites, radius) for lead in anchors}
         for lead in anchors:
-            in_reach = lead_reach[lead.id]
+            in_reach = reach_by_lead[lead.id]
             reach.update(in_reach)
             open_ = [b for b in in_reach if b not in recent]
             for b in open_:
@@ -115,7 +118,8 @@ def assign_sweeps(
             claims.setdefault(b, []).append(((*key, rep_id), rep_id))
         order = {b.id: i for i, b in enumerate(problem.buildings)}
         reach_of[rep_id] = sorted(reach, key=lambda b: (order.get(b, len(order)), b))
-    owner = {b: min(c)[1] for b, c in sorted(claims.items())}
+    ranking = {b: tuple(r for _, r in sorted(c)) for b, c in sorted(claims.items())}
+    owner = {b: reps[0] for b, reps in ranking.items()}
     skipped: dict[str, tuple[SkippedSweep, ...]] = {}
     for rep_id, buildings in reach_of.items():
         skips = tuple(
@@ -127,7 +131,7 @@ def assign_sweeps(
         )
         if skips:
             skipped[rep_id] = skips
-    return SweepAssignment(owner=owner, skipped=skipped)
+    return SweepAssignment(owner=owner, ranking=ranking, skipped=skipped)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -139,6 +143,8 @@ class BranchProblems:
     failures: tuple[RepFailure, ...]
     """Reps whose day problem is invalid (``invalid_input``), in branch order."""
     assignment: SweepAssignment
+    sites: BuildingIndex
+    """The branch's buildings, indexed (the second pass looks up reach in it)."""
 
 
 def branch_problems(branch: Branch, history: Iterable[SweepRecord] = ()) -> BranchProblems:
@@ -168,10 +174,11 @@ def branch_problems(branch: Branch, history: Iterable[SweepRecord] = ()) -> Bran
         problems=tuple(assignment.apply(p) for p in problems),
         failures=tuple(failures),
         assignment=assignment,
+        sites=sites,
     )
 
 
-def _lead_reach(lead: Lead, sites: BuildingIndex, radius_m: float) -> list[str]:
+def lead_reach(lead: Lead, sites: BuildingIndex, radius_m: float) -> list[str]:
     """Buildings an effective lead's sweep may go to: its own, and those in reach."""
     near = sites.near(lead.location, radius_m)
     if lead.building_id is not None and lead.building_id not in near:
@@ -190,5 +197,6 @@ __all__ = [
     "SweepRecord",
     "assign_sweeps",
     "branch_problems",
+    "lead_reach",
     "recent_buildings",
 ]

@@ -191,3 +191,57 @@ def test_posting_the_same_branch_again_is_the_same_run_and_plans_nothing_twice(a
     assert len(api.store.plans_of_run(first)) == 2
     assert clash.status_code == 409 and "another branch document" in clash.json()["message"]
     assert named.status_code == 202 and named.json()["run_id"] == "my-run"
+
+
+def _swept(plan: dict[str, Any]) -> set[str]:
+    return {s["building_id"] for s in plan["stops"] if s["type"] == "sweep"}
+
+
+def _plans(c: httpx.Client, status: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c.get(f"/v1/plans/{item['plan_id']}").json() for item in status["plans"]]
+
+
+def test_buildings_in_the_documents_sweep_history_are_skipped_as_swept_recently(api: Api) -> None:
+    doc = _branch()
+    doc["branch_id"] = "bj-history-doc"
+    doc["sweep_cooldown_days"] = 10
+    doc["sweep_history"] = [
+        {"building_id": b["id"], "date": "2026-11-20"} for b in doc["buildings"]
+    ]
+    with api.client("crm") as c:
+        accepted = c.post("/v1/runs", json=doc)
+        assert accepted.status_code == 202, accepted.text
+        plans = _plans(c, _wait_finished(c, accepted.json()["run_id"]))
+    assert len(plans) == 3
+    assert any(p["skipped_sweeps"] for p in plans)
+    for plan in plans:
+        assert _swept(plan) == set()
+        assert {s["reason"] for s in plan["skipped_sweeps"]} <= {"swept_recently"}
+        codes = {i["code"] for i in plan["issues"]}
+        assert ("swept_recently" in codes) == bool(plan["skipped_sweeps"])
+
+
+def test_a_building_swept_in_yesterdays_stored_run_is_not_swept_today(api: Api) -> None:
+    today = _branch()
+    today["branch_id"] = "bj-history-store"
+    yesterday = {**today, "date": "2026-11-26"}
+    with api.client("crm") as c:
+        first = c.post("/v1/runs", json=yesterday).json()["run_id"]
+        swept = set().union(*map(_swept, _plans(c, _wait_finished(c, first))))
+        assert swept  # yesterday's plans swept buildings: the store's history has them
+        second = c.post("/v1/runs", json=today)
+        assert second.status_code == 202, second.text
+        plans = _plans(c, _wait_finished(c, second.json()["run_id"]))
+    assert len(plans) == 3
+    recently = set()
+    for plan in plans:
+        assert not _swept(plan) & swept
+        recently |= {
+            s["building_id"] for s in plan["skipped_sweeps"] if s["reason"] == "swept_recently"
+        }
+    assert recently == swept  # every rep in reach of one was told why
+    # without a cooldown the store's history does not count
+    with api.client("crm") as c:
+        free = c.post("/v1/runs", json={**today, "sweep_cooldown_days": 0}).json()["run_id"]
+        plans = _plans(c, _wait_finished(c, free))
+    assert all(s["reason"] != "swept_recently" for p in plans for s in p["skipped_sweeps"])

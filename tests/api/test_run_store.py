@@ -236,3 +236,30 @@ def test_a_runs_sweeps_are_kept_and_put_those_buildings_on_cooldown_the_next_day
             if s["reason"] == "swept_recently"
         }
         assert recent <= swept
+
+
+def test_a_second_pass_plan_replaces_the_first_with_its_problem_and_sweeps(store, pool) -> None:
+    from api.store.run_tables import sweeps
+    from tests.planner.test_sweeps import _two_reps
+
+    # rep a wins B1 but cannot fit its 10-hour visit: rep b sweeps B1 in the second pass
+    doc = _two_reps({"value": 90, "service_minutes": 600}, {"value": 10})
+    report = _run(store, doc, pool, "second-1")
+    assert (report.planned, report.replanned, report.recovered) == (2, 1, 1)
+    status = run_status(store, "second-1")
+    assert status is not None and status["state"] == "finished"
+    ids = {p["rep_id"]: p["plan_id"] for p in status["plans"]}
+    assert ids["b"] == plan_id_for("second-1", "b", second=True)
+    plan, problem = store.get_plan(ids["b"]), store.get_problem(ids["b"])
+    assert plan is not None and problem is not None
+    assert plan["skipped_sweeps"] == problem.get("skipped_sweeps", []) == []
+    assert_plan_valid(problem, plan)
+    first = store.get_plan(plan_id_for("second-1", "b"))  # still readable, no longer the rep's
+    assert first is not None and first["skipped_sweeps"][0]["reason"] == "swept_by_other_rep"
+    assert store.latest_plan("b", doc["date"]) == plan
+    with store.engine.connect() as conn:
+        rows = conn.execute(select(sweeps.c.building_id, sweeps.c.rep_id)).all()
+    assert [tuple(r) for r in rows if r[0] == "B1"] == [("B1", "b")]
+    again = _run(store, doc, pool, "second-1")  # resumed: nothing planned or replaced again
+    assert (again.planned, again.skipped, again.replanned, again.recovered) == (0, 2, 1, 1)
+    assert run_status(store, "second-1")["plans"] == status["plans"]  # type: ignore[index]

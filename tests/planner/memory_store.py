@@ -4,7 +4,7 @@ tested in tests/api against real databases)."""
 from __future__ import annotations
 
 from planner import DayPlan, DayProblem
-from planner.runs.batch import Branch, RepFailure, RunReport
+from planner.runs.batch import Branch, PlanOutline, RepFailure, RunReport
 
 
 class MemoryRunStore:
@@ -15,6 +15,8 @@ class MemoryRunStore:
         self.problems: dict[str, DayProblem] = {}
         self.failures: dict[str, RepFailure] = {}
         self.reports: list[RunReport] = []
+        self.replaced: dict[str, DayPlan] = {}
+        """The first-pass plans the second pass replaced."""
 
     def begin_run(self, run_id: str, branch: Branch) -> None:
         pass
@@ -30,6 +32,16 @@ class MemoryRunStore:
 
     def save_failure(self, run_id: str, failure: RepFailure) -> None:
         self.failures[failure.rep_id] = failure
+
+    def plan_outlines(self, run_id: str) -> dict[str, PlanOutline]:
+        return {r: PlanOutline.of(p) for r, p in self.plans.items()}
+
+    def replace_plan(
+        self, run_id: str, problem: DayProblem, plan: DayPlan, *, replaces: str
+    ) -> None:
+        if self.plans[plan.rep_id].plan_id == replaces:
+            self.replaced[plan.rep_id] = self.plans[plan.rep_id]
+            self.plans[plan.rep_id], self.problems[plan.rep_id] = plan, problem
 
     def finish_run(self, run_id: str, report: RunReport) -> None:
         self.reports.append(report)

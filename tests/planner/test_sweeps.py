@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
@@ -19,6 +19,7 @@ from planner.demo.branch import make_branch
 from planner.errors import ProblemError
 from planner.routing.problem import SkippedSweep
 from planner.runs import SweepRecord, assign_sweeps, branch_problems, run_branch
+from planner.runs.batch import plan_id_for
 from planner.runs.branch import building_index
 from tests.conftest import assert_plan_valid
 from tests.planner.factories import day, lead, offset
@@ -172,3 +173,64 @@ def test_a_skipped_sweep_must_name_a_building_of_the_problem() -> None:
     doc = day([lead("x", 1.0, 1.0)])
     with pytest.raises(InputError, match=r"skipped_sweeps\[0\].reason"):
         parse_day_problem({**doc, "skipped_sweeps": [{"building_id": "B1", "reason": "nope"}]})
+
+
+def _unswept_by_owner() -> Any:
+    """Rep a wins B1 (its anchor is worth more) but cannot fit the visit (a 10-hour meeting)."""
+    return _two_reps({"value": 90, "service_minutes": 600}, {"value": 10})
+
+
+def _run_threads(doc: dict[str, Any], store: MemoryRunStore) -> Any:
+    with ThreadPoolExecutor(1) as ex:
+        return run_branch(parse_branch(doc), run_id="r", executor=ex, store=store, settings=QUICK)
+
+
+def test_a_building_its_owner_leaves_unswept_is_offered_to_the_rep_that_lost_it() -> None:
+    doc = _unswept_by_owner()
+    store = MemoryRunStore()
+    report = _run_threads(doc, store)
+    assert (report.replanned, report.recovered) == (1, 1)
+    assert _sweepers(store.plans) == {"B1": {"b"}}
+    first = store.replaced["b"]
+    assert first.skipped_sweeps == (SkippedSweep(building_id="B1", reason="swept_by_other_rep"),)
+    plan, problem = store.plans["b"], store.problems["b"]
+    assert plan.plan_id == plan_id_for("r", "b", second=True) != first.plan_id
+    assert plan.skipped_sweeps == problem.skipped_sweeps == ()
+    assert "swept_by_other_rep" not in {i.code for i in plan.issues}
+    kept = {b.id for b in problem.buildings}
+    problem_doc = problem_document(doc, 1, kept, problem.skipped_sweeps)
+    assert parse_day_problem(problem_doc) == problem  # the stored problem is the re-plan's
+    assert_plan_valid(problem_doc, plan.to_dict())
+    assert store.reports == [report]
+
+
+def _bare(plans: dict[str, DayPlan]) -> dict[str, dict[str, Any]]:
+    """The plans' documents without the solver's timings."""
+    return {r: {k: v for k, v in p.to_dict().items() if k != "solver"} for r, p in plans.items()}
+
+
+def test_a_resumed_run_ends_with_the_same_plans_whichever_pass_it_stopped_in() -> None:
+    doc = _unswept_by_owner()
+    whole = MemoryRunStore()
+    _run_threads(doc, whole)
+    # stopped after the first pass: the second pass is decided again, alike
+    first_only = MemoryRunStore()
+    first_only.plans = {**whole.plans, **whole.replaced}
+    report = _run_threads(doc, first_only)
+    assert (report.planned, report.skipped, report.replanned, report.recovered) == (0, 2, 1, 1)
+    assert _bare(first_only.plans) == _bare(whole.plans)
+    # stopped after the second pass stored its plan: nothing is planned again
+    again = MemoryRunStore()
+    again.plans, again.problems = dict(whole.plans), dict(whole.problems)
+    report = _run_threads(doc, again)
+    assert (report.replanned, report.recovered) == (1, 1)
+    assert again.replaced == {} and again.plans == whole.plans
+
+
+def test_a_re_plan_that_sweeps_nothing_more_keeps_the_first_plan() -> None:
+    # b's anchor cannot be visited either: the offer is made, the re-plan gains nothing
+    doc = _two_reps({"value": 90, "service_minutes": 600}, {"value": 10, "service_minutes": 600})
+    store = MemoryRunStore()
+    report = _run_threads(doc, store)
+    assert (report.replanned, report.recovered) == (0, 0)
+    assert store.replaced == {} and _sweepers(store.plans) == {}
