@@ -161,3 +161,27 @@ def test_a_failed_replan_releases_its_key(api_on, small_problem_doc):
     rows = select(idempotency.c.state).where(idempotency.c.key == key)
     with api_on.store.engine.connect() as conn:
         assert conn.execute(rows).first() is None
+
+
+def test_two_replans_of_one_version_at_once_one_is_stored_the_other_is_409(
+    api_on, small_problem_doc
+):
+    morning, changes = _morning_and_changes(api_on, small_problem_doc)
+    before = api_on.store.count_plans()
+    answers: list[int] = []
+
+    def replan() -> None:
+        with api_on.client("crm") as c:
+            answers.append(
+                c.post(f"/v1/plans/{morning['plan_id']}/replan", json=changes).status_code
+            )
+
+    threads = [threading.Thread(target=replan) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [201, 409]
+    assert api_on.store.count_plans() == before + 1
+    versions = api_on.store.plan_versions(morning["plan_id"])
+    assert [v["version"] for v in versions] == [1, 2]
