@@ -7,9 +7,11 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from api.store.plans import PlanStore
@@ -33,6 +35,31 @@ def _record(record_id: str, check_in: str, rep: str = "r17", **more: Any) -> dic
         "outcome": "met_staff",
         **more,
     }
+
+
+def _race(store: PlanStore, work: Callable[[Connection], str]) -> list[str]:
+    """Run ``work`` in two transactions at once (both inside before either commits); each
+    one's outcome, sorted: what ``work`` returned, or 'conflict'."""
+    if backend_of(str(store.engine.url)) == "sqlite":
+        pytest.skip("SQLite serialises writers: no two transactions write at once")
+    barrier = threading.Barrier(2, timeout=30)
+    results: list[str] = []
+
+    def run() -> None:
+        try:
+            with store.engine.begin() as conn:
+                barrier.wait()
+                outcome = work(conn)
+            results.append(outcome)
+        except IntegrityError:
+            results.append("conflict")
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(results)
 
 
 def test_versions_chain_from_the_morning_plan_and_the_latest_is_the_newest(store, solved):
@@ -66,29 +93,13 @@ def test_two_re_plans_of_one_version_racing_exactly_one_is_stored(store, solved)
     # makes the second wait (PostgreSQL) or fail, and it fails once the first commits
     problem, plan = solved
     v1 = store.save_plan(problem, {**plan, "plan_id": None})
-    barrier = threading.Barrier(2, timeout=30)
-    results: list[str] = []
 
-    def replan() -> None:
-        doc = _version(plan, v1, 2)
-        try:
-            with store.engine.begin() as conn:
-                barrier.wait()
-                store.insert_plan(conn, problem, doc)
-            results.append("stored")
-        except IntegrityError:
-            results.append("conflict")
-        except Exception as err:  # SQLite's writer lock: the loser cannot even begin
-            results.append(f"locked: {type(err).__name__}")
+    def replan(conn: Connection) -> str:
+        store.insert_plan(conn, problem, _version(plan, v1, 2))
+        return "stored"
 
-    if backend_of(str(store.engine.url)) == "sqlite":
-        pytest.skip("SQLite serialises writers: the race is the HTTP test's, on one server")
-    threads = [threading.Thread(target=replan) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(results) == ["conflict", "stored"]
+    results = _race(store, replan)
+    assert results == ["conflict", "stored"]
     assert [v["version"] for v in store.plan_versions(v1)] == [1, 2]
 
 
@@ -121,30 +132,11 @@ def test_a_record_saved_again_is_replayed_and_other_content_stores_nothing(store
 def test_a_record_id_is_stored_once_even_when_two_saves_race(store):
     # the loser either reads the winner's row (a replay) or meets the unique index
     visits = VisitStore(store)
-    barrier = threading.Barrier(2, timeout=30)
-    results: list[str] = []
 
-    def save() -> None:
-        try:
-            with store.engine.begin() as conn:
-                barrier.wait()
-                (saved,) = visits.insert(conn, [_record("same", "09:00")])
-            results.append("stored" if saved.created else "replayed")
-        except IntegrityError:
-            results.append("conflict")
-        except Exception as err:
-            results.append(f"other: {type(err).__name__}")
+    def save(conn: Connection) -> str:
+        (saved,) = visits.insert(conn, [_record("same", "09:00")])
+        return "stored" if saved.created else "replayed"
 
-    if backend_of(str(store.engine.url)) == "sqlite":
-        pytest.skip("SQLite serialises writers")
-    threads = [threading.Thread(target=save) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(results) in (["conflict", "stored"], ["replayed", "stored"])
+    results = _race(store, save)
+    assert results in (["conflict", "stored"], ["replayed", "stored"])
     assert len(visits.of_rep_day("r17", "2026-11-27")) == 1
-
-
-def test_stores_on_both_backends_are_real(store: PlanStore):
-    assert backend_of(str(store.engine.url)) in ("sqlite", "postgresql")
