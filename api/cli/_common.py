@@ -18,6 +18,7 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from api.settings import Settings
+    from geo import TravelSource
     from planner import DayPlan
 
 err = Console(stderr=True)
@@ -124,6 +125,17 @@ def settings_with_roads(roads: Path | None, **overrides: object) -> Settings:
             raise fail(2, f"--roads: {roads} does not exist (build it: ironroute roads build)")
         overrides.update(travel_provider="valhalla", valhalla_tiles=str(roads))
     return settings_from(**overrides)
+
+
+def travel_with_roads(roads: Path | None) -> TravelSource:
+    """The travel source of ``--roads DIR`` or the environment's settings. With neither (no
+    ``IRONROUTE_*`` variable set) it is the built-in model, without loading the settings."""
+    from api.travel import environment_sets_nothing, travel_source
+    from planner.routing.solve import BUILTIN_TRAVEL
+
+    if roads is None and environment_sets_nothing():
+        return BUILTIN_TRAVEL
+    return travel_source(settings_with_roads(roads))
 
 
 def settings_from(**overrides: object) -> Settings:

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.cli._common import Roads, err, fail, read_json, settings_with_roads, write_json
+from api.cli._common import Roads, err, fail, read_json, travel_with_roads, write_json
 
 
 def balance_table(doc: dict[str, Any], title: str) -> Table:
@@ -78,10 +78,9 @@ def balance_cmd(
     """Split a lead pool among reps; write the assignment, figures and territories as JSON."""
     from api.documents.balance import balance_document
     from api.documents.day import InputError
-    from api.travel import travel_source
     from planner import PlannerError
 
-    travel = travel_source(settings_with_roads(roads))
+    travel = travel_with_roads(roads)
     data = read_json(request)
     if time_limit is not None and isinstance(data, dict):
         data["options"] = {**(data.get("options") or {}), "time_limit_s": time_limit}

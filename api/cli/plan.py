@@ -16,8 +16,8 @@ from api.cli._common import (
     err,
     fail,
     read_json,
-    settings_with_roads,
     summary_table,
+    travel_with_roads,
     write_json,
 )
 
@@ -46,10 +46,9 @@ def plan(
         if opts:
             data["options"] = opts
     from api.documents.day import InputError, parse_day_problem
-    from api.travel import travel_source
     from planner import PlannerError, SolveSettings, solve
 
-    travel = travel_source(settings_with_roads(roads))
+    travel = travel_with_roads(roads)
     try:
         day = parse_day_problem(data)
     except InputError as e:

@@ -4,15 +4,19 @@ A request with an ``Idempotency-Key`` header first *claims* the key (per API key
 request's fingerprint. A later request with the same key then gets the stored answer, a
 ``409`` while the first is still being solved, or a ``422`` when its body differs. A claim
 whose request failed is released, so the retry solves again; one left pending by a server
-that died is taken over once it is older than ``stale_after_s``.
+that died is taken over once it is older than ``stale_after_s``. :func:`idempotent` is
+that protocol for a route: claim, replay or handle, release on failure.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from fastapi import Response
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -149,3 +153,46 @@ class IdempotencyStore:
                     idempotency.c.state == "pending",
                 )
             )
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The key a request holds (``key`` None: the request sent none). The handler records its
+    answer with :meth:`finish` inside the transaction that stores what it made."""
+
+    store: IdempotencyStore
+    principal: str
+    key: str | None
+
+    def finish(self, conn: Connection, status_code: int, body: str) -> None:
+        """Store the answer for retries (nothing without a key)."""
+        if self.key is not None:
+            self.store.finish(conn, self.principal, self.key, status_code, body)
+
+
+async def idempotent(
+    store: IdempotencyStore,
+    principal: str,
+    key: str | None,
+    request: tuple[str | bytes, ...],
+    handle: Callable[[Claim], Awaitable[Response]],
+) -> Response:
+    """Answer a POST once per ``Idempotency-Key``: with no key, ``handle`` it; else claim the
+    key for the request's ``fingerprint(*request)`` — a stored answer is replayed as it was
+    (``Idempotent-Replayed: true``), another body is 422, a claim still pending 409 — and
+    ``handle`` it, releasing the key if it raises (the retry then runs again)."""
+    if key is None:
+        return await handle(Claim(store, principal, None))
+    replay = await run_in_threadpool(store.claim, principal, key, fingerprint(*request))
+    if replay is not None:
+        return Response(
+            replay.body,
+            status_code=replay.status_code,
+            media_type="application/json",
+            headers={"Idempotent-Replayed": "true"},
+        )
+    try:
+        return await handle(Claim(store, principal, key))
+    except BaseException:
+        await run_in_threadpool(store.release, principal, key)
+        raise

@@ -131,3 +131,13 @@ def console_server(demo_day: Any) -> Iterator[Any]:
 
     with serve_demo_day(demo_day) as running:
         yield running
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def api_on(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Api]:
+    """One server per module and backend: on a SQLite file, then on PostgreSQL."""
+    folder = tmp_path_factory.mktemp("api_on")
+    with database_url(request.param, folder) as url, running_api(url) as running:
+        yield running

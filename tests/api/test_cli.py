@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 
 from api.cli.main import app
 from api.documents.balance import BalanceResponse
-from tests.conftest import assert_plan_valid
+from tests.conftest import DATA, assert_plan_valid
 
 runner = CliRunner()
 
@@ -152,3 +153,29 @@ def test_planning_loads_no_geocoder_http_stack() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_plan_imports_neither_the_balancer_nor_batch_runs_nor_the_server(tmp_path: Path) -> None:
+    # `ironroute plan` in a fresh process: the planner's lazy names (PEP 562) keep the
+    # territory balancer, batch runs and the re-planner's callers out, no IRONROUTE_* variable
+    # keeps pydantic-settings out, and one country's holiday module is loaded, not ~250
+    out = tmp_path / "plan.json"
+    code = (
+        "import sys\n"
+        "from api.cli.main import app\n"
+        f"app(['plan', {str(DATA / 'wangjing_small.json')!r}, '--time-limit', '0.05',"
+        f" '-o', {str(out)!r}], standalone_mode=False)\n"
+        "banned = ('planner.territory', 'planner.runs', 'planner.audit', 'planner.demo',"
+        " 'fastapi', 'sqlalchemy', 'pydantic_settings', 'api.settings', 'api.store', 'api.http',"
+        " 'geopy', 'requests')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(banned)))\n"
+        "print(sum(m.startswith('holidays.countries.') for m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("IRONROUTE_")}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    loaded, countries = done.stdout.strip().splitlines()[-2:]
+    assert loaded == "[]"
+    assert countries == "1"
+    assert json.loads(out.read_text())["status"] in ("ok", "shortfall")

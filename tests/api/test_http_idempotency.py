@@ -102,3 +102,86 @@ def test_an_invalid_body_does_not_claim_the_key(api, small_problem_doc):
     bad["leads"][0]["location"]["lat"] = 91
     assert _post(api, bad, key).status_code == 422
     assert _post(api, small_problem_doc, key).status_code == 201
+
+
+def _replan(api, plan: dict, changes: dict, key: str):
+    with api.client("crm") as c:
+        return c.post(
+            f"/v1/plans/{plan['plan_id']}/replan", json=changes, headers={"Idempotency-Key": key}
+        )
+
+
+def _morning_and_changes(api, problem) -> tuple[dict, dict]:
+    with api.client("crm") as c:
+        r = c.post("/v1/plans", json=problem)
+    assert r.status_code == 201, r.text
+    morning = r.json()
+    visits = [s for s in morning["stops"] if s["type"] == "visit"]
+    return morning, {"now": visits[1]["start"], "position": visits[1]["location"]}
+
+
+def test_a_retried_replan_with_the_same_key_gets_the_stored_version(api_on, small_problem_doc):
+    morning, changes = _morning_and_changes(api_on, small_problem_doc)
+    key = str(uuid.uuid4())
+    first = _replan(api_on, morning, changes, key)
+    assert first.status_code == 201, first.text
+    before = api_on.store.count_plans()
+    # the plan is no longer the day's latest, yet the retry answers the stored version
+    again = _replan(api_on, morning, changes, key)
+    assert again.status_code == 201, again.text
+    assert again.content == first.content
+    assert again.headers["idempotent-replayed"] == "true"
+    assert api_on.store.count_plans() == before
+    # without the key it is a new re-plan of an old version: 409
+    with api_on.client("crm") as c:
+        assert c.post(f"/v1/plans/{morning['plan_id']}/replan", json=changes).status_code == 409
+
+
+def test_a_replan_key_reused_with_other_changes_or_another_plan_is_422(api_on, small_problem_doc):
+    morning, changes = _morning_and_changes(api_on, small_problem_doc)
+    key = str(uuid.uuid4())
+    assert _replan(api_on, morning, changes, key).status_code == 201
+    visits = [s["lead_id"] for s in morning["stops"] if s["type"] == "visit"]
+    other = _replan(api_on, morning, {**changes, "cancelled": [visits[-1]]}, key)
+    assert other.status_code == 422
+    assert other.json()["code"] == "idempotency_key_reused"
+    # the key of a plan's POST is another request too
+    with api_on.client("crm") as c:
+        r = c.post("/v1/plans", json=small_problem_doc, headers={"Idempotency-Key": key})
+    assert r.status_code == 422
+
+
+def test_a_failed_replan_releases_its_key(api_on, small_problem_doc):
+    morning, changes = _morning_and_changes(api_on, small_problem_doc)
+    key = str(uuid.uuid4())
+    # a bad change is 422 and stores nothing; the key is free again for the fixed request
+    bad = _replan(api_on, morning, {**changes, "cancelled": ["NOPE"]}, key)
+    assert bad.status_code == 422
+    assert bad.json()["code"] != "idempotency_key_reused"
+    rows = select(idempotency.c.state).where(idempotency.c.key == key)
+    with api_on.store.engine.connect() as conn:
+        assert conn.execute(rows).first() is None
+
+
+def test_two_replans_of_one_version_at_once_one_is_stored_the_other_is_409(
+    api_on, small_problem_doc
+):
+    morning, changes = _morning_and_changes(api_on, small_problem_doc)
+    before = api_on.store.count_plans()
+    answers: list[int] = []
+
+    def replan() -> None:
+        with api_on.client("crm") as c:
+            answers.append(
+                c.post(f"/v1/plans/{morning['plan_id']}/replan", json=changes).status_code
+            )
+
+    threads = [threading.Thread(target=replan) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(answers) == [201, 409]
+    assert api_on.store.count_plans() == before + 1
+    versions = api_on.store.plan_versions(morning["plan_id"])
+    assert [v["version"] for v in versions] == [1, 2]

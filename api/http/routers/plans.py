@@ -18,7 +18,7 @@ from api.documents.plan import DayPlanOut, PlanVersionOut
 from api.documents.replan import ChangesIn, changes_domain, plan_so_far
 from api.http.deps import PlanReader, PlanWriter, ServicesDep, read
 from api.http.errors import Conflict, Forbidden, InvalidInput, NotFound, error_responses
-from api.http.idempotency import fingerprint
+from api.http.idempotency import Claim, idempotent
 from api.http.services import Services
 from api.http.solver_pool import replan_in_worker
 from api.store.keys import Principal
@@ -89,24 +89,12 @@ async def create_plan(
     server's default, capped by the server's maximum; solving runs in a worker process."""
     doc: dict[str, Any] = json.loads(await request.body())
     day = _domain(problem)
-    if idempotency_key is not None:
-        fp = fingerprint("POST /v1/plans", str(dry_run), sha256_json(doc))
-        replay = await run_in_threadpool(
-            svc.idempotency.claim, principal.key_id, idempotency_key, fp
-        )
-        if replay is not None:
-            return Response(
-                replay.body,
-                status_code=replay.status_code,
-                media_type=JSON,
-                headers={"Idempotent-Replayed": "true"},
-            )
-    try:
-        return await _solve_and_store(svc, principal, doc, day, dry_run, idempotency_key)
-    except BaseException:
-        if idempotency_key is not None:
-            await run_in_threadpool(svc.idempotency.release, principal.key_id, idempotency_key)
-        raise
+
+    async def handle(claim: Claim) -> Response:
+        return await _solve_and_store(svc, principal, doc, day, dry_run, claim)
+
+    fp = ("POST /v1/plans", str(dry_run), sha256_json(doc))
+    return await idempotent(svc.idempotency, principal.key_id, idempotency_key, fp, handle)
 
 
 async def _solve_and_store(
@@ -115,7 +103,7 @@ async def _solve_and_store(
     doc: dict[str, Any],
     day: DayProblem,
     dry_run: bool,
-    idempotency_key: str | None,
+    claim: Claim,
 ) -> Response:
     metrics = svc.metrics
     metrics.solves_in_flight.inc()
@@ -136,11 +124,10 @@ async def _solve_and_store(
         with svc.store.engine.begin() as conn:
             if not dry_run:
                 svc.store.insert_plan(conn, doc, plan, created_by=principal.key_id)
-            if idempotency_key is not None:
-                svc.idempotency.finish(conn, principal.key_id, idempotency_key, status, body)
+            claim.finish(conn, status, body)
 
     began = time.perf_counter()
-    if idempotency_key is not None or not dry_run:
+    if claim.key is not None or not dry_run:
         await run_in_threadpool(_store)
     timing = f'solve;dur={worker_s * 1000:.1f};desc="solver process", '
     timing += f"store;dur={(time.perf_counter() - began) * 1000:.1f}"
@@ -243,15 +230,35 @@ async def get_plan(plan_id: PlanId, principal: PlanReader, svc: ServicesDep) -> 
 async def replan_plan(
     plan_id: PlanId,
     changes: ChangesIn,
+    request: Request,
     principal: PlanWriter,
     svc: ServicesDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """From the rep's present instant and position: stops made stay as they happened (an
     overrun pushes them later), cancelled leads leave the day, new leads join it, removed
     windows close; the rest is re-solved from this plan, changing as little as value allows.
     Only the latest version of a day can be re-planned (else `409`); a bad change is `422`
-    naming its field, and nothing is stored."""
+    naming its field, and nothing is stored. A retry with the same `Idempotency-Key` gets
+    the stored answer (even though the plan is no longer the latest version)."""
     found = await read(svc, readable_plan, svc, principal, plan_id)
+    doc: dict[str, Any] = json.loads(await request.body())
+
+    async def handle(claim: Claim) -> Response:
+        return await _replan_and_store(svc, principal, found, changes, claim)
+
+    fp = (f"POST /v1/plans/{plan_id}/replan", sha256_json(doc))
+    return await idempotent(svc.idempotency, principal.key_id, idempotency_key, fp, handle)
+
+
+async def _replan_and_store(
+    svc: Services,
+    principal: Principal,
+    found: StoredPlan,
+    changes: ChangesIn,
+    claim: Claim,
+) -> Response:
+    plan_id = found.plan_id
     latest = await read(svc, svc.store.latest_stored_plan, found.rep_id, found.date)
     if latest is not None and latest.plan_id != plan_id:
         raise Conflict(
@@ -285,6 +292,7 @@ async def replan_plan(
     def _store() -> None:
         with svc.store.engine.begin() as conn:
             svc.store.insert_plan(conn, rest, plan, created_by=principal.key_id)
+            claim.finish(conn, 201, body)
 
     began = time.perf_counter()
     try:

@@ -13,7 +13,7 @@ from api.documents.day import InputError
 from api.documents.visits import RepDayVisitsOut, VisitIn, VisitOut, check_record, record_document
 from api.http.deps import PlanReader, ServicesDep, VisitWriter, read
 from api.http.errors import Conflict, Forbidden, InvalidInput, NotFound, error_responses
-from api.http.idempotency import fingerprint
+from api.http.idempotency import Claim, idempotent
 from api.http.routers.plans import JSON, IdempotencyKey
 from api.store.plans import sha256_json
 from api.store.visits import RecordConflict, Saved, VisitStore
@@ -54,44 +54,30 @@ async def create_visit(
             f"invalid visit record: {err.errors[0]['field']}", details=err.errors
         ) from None
     raw: dict[str, Any] = json.loads(await request.body())
-    if idempotency_key is not None:
-        fp = fingerprint("POST /v1/visits", sha256_json(raw))
-        replay = await run_in_threadpool(
-            svc.idempotency.claim, principal.key_id, idempotency_key, fp
-        )
-        if replay is not None:
-            return Response(
-                replay.body,
-                status_code=replay.status_code,
-                media_type=JSON,
-                headers={"Idempotent-Replayed": "true"},
-            )
     doc = record_document(visit)
     store = VisitStore(svc.store)
 
-    def _store() -> Saved:
-        with svc.store.engine.begin() as conn:
-            (saved,) = store.insert(conn, [doc], created_by=principal.key_id)
-            if idempotency_key is not None:
-                status = 201 if saved.created else 200
-                svc.idempotency.finish(conn, principal.key_id, idempotency_key, status, saved.body)
-            return saved
+    async def handle(claim: Claim) -> Response:
+        def _store() -> Saved:
+            with svc.store.engine.begin() as conn:
+                (saved,) = store.insert(conn, [doc], created_by=principal.key_id)
+                claim.finish(conn, 201 if saved.created else 200, saved.body)
+                return saved
 
-    try:
-        saved = await run_in_threadpool(_store)
-    except BaseException as err:
-        if idempotency_key is not None:
-            await run_in_threadpool(svc.idempotency.release, principal.key_id, idempotency_key)
-        if isinstance(err, RecordConflict):
+        try:
+            saved = await run_in_threadpool(_store)
+        except RecordConflict as err:
             raise Conflict(
                 str(err),
                 code="record_conflict",
                 details=[{"field": "record_id", "message": "stored with other content"}],
             ) from None
-        raise
-    if not saved.created:
-        return Response(saved.body, media_type=JSON, headers={"Idempotent-Replayed": "true"})
-    return Response(saved.body, status_code=201, media_type=JSON)
+        if not saved.created:
+            return Response(saved.body, media_type=JSON, headers={"Idempotent-Replayed": "true"})
+        return Response(saved.body, status_code=201, media_type=JSON)
+
+    fp = ("POST /v1/visits", sha256_json(raw))
+    return await idempotent(svc.idempotency, principal.key_id, idempotency_key, fp, handle)
 
 
 @router.get(
