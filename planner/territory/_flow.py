@@ -29,6 +29,9 @@ class FlowInput:
     upper: list[int]
     lower_bonus: int  # per lead up to a rep's lower bound (pushes every rep to its min)
     step_cost: int  # the k-th lead above a rep's lower bound costs about k * step_cost
+    # per rep, leads' worth of fixed workload (its travel, its heavier leads): the k-th
+    # lead above its lower bound costs (k + offset) * step_cost; empty: none
+    step_offset: tuple[float, ...] = ()
     unassigned_cost: int
 
 
@@ -59,11 +62,12 @@ def solve_flow(data: FlowInput) -> tuple[list[Pieces], list[int]]:
         if extra <= 0:
             continue
         block = -(-extra // _MAX_STEPS)
+        offset = data.step_offset[j] if data.step_offset else 0.0
         count, left = data.lower[j], extra
         while left > 0:
             take = min(block, left)
             middle = count - data.lower[j] + (take + 1) / 2
-            arc(n + j, sink, take, round(middle * data.step_cost))
+            arc(n + j, sink, take, round((middle + offset) * data.step_cost))
             count += take
             left -= take
     flow = min_cost_flow.SimpleMinCostFlow()

@@ -383,9 +383,13 @@ class Search:
         """Sweep the team, worst rep first, until a sweep changes nothing; then, while some
         rep is outside a band, widen the neighbourhoods (doubling) and sweep those reps."""
         widened = False
+        last = math.inf
         for _ in range(2 * max_sweeps):
             wt, vt = self.targets()
-            before = self.moves
+            now = self.total()
+            # a sweep that gained nothing (moves that undo each other) counts as stuck
+            settled = now > last - max(1.0, 1e-6 * abs(now))
+            last = now
             self.merge_split_buildings(wt, vt)
             for a in sorted(self.free, key=lambda j: (-self.badness(j, wt, vt), j)):
                 if out_of_time():
@@ -402,7 +406,7 @@ class Search:
                     if not move:
                         break
                     self._apply_all(move)
-            if self.moves == before:
+            if settled:
                 stuck = any(self.out_of_band(j, wt, vt) for j in self.free)
                 if not stuck or self.width >= len(self.free) - 1:
                     return

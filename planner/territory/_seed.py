@@ -8,6 +8,8 @@ respect every count bound the pool allows.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -92,20 +94,72 @@ def keep_owners(pool: Pool, fresh: list[Pieces]) -> list[Pieces] | None:
     return pieces
 
 
-def seed(pool: Pool, costs: Costs) -> tuple[list[Pieces], list[int]]:
-    """Pieces and unassigned leads per unit after the seeding rounds."""
+def seed(
+    pool: Pool,
+    costs: Costs,
+    workload: Callable[[list[Pieces]], Sequence[float]] | None = None,
+) -> tuple[list[Pieces], list[int]]:
+    """Pieces and unassigned leads per unit after the seeding rounds.
+
+    With ``workload`` (each rep's estimated minutes for given pieces), every round after
+    the first evens the reps' workload rather than their lead counts: a rep's travel and
+    heavier leads of the round before count as leads it already holds.
+    """
     if not pool.units:
         return [], []
     centres = initial_centres(pool)
     pieces: list[Pieces] = []
     left: list[int] = []
-    for _ in range(_ROUNDS):
-        pieces, left = solve_flow(_flow_input(pool, centres, costs))
+    offset: tuple[float, ...] = ()
+    rich: Array = np.zeros(pool.n_reps)
+    for r in range(_ROUNDS):
+        pieces, left = solve_flow(_flow_input(pool, centres, costs, offset, rich))
         centres = _recentre(pool, pieces, centres)
+        if workload is not None and r < _ROUNDS - 1:
+            offset = _workload_offset(pool, pieces, workload(pieces))
+            rich = rich + _value_excess(pool, pieces)
     return pieces, left
 
 
-def _flow_input(pool: Pool, centres: Array, costs: Costs) -> FlowInput:
+def _value_excess(pool: Pool, pieces: list[Pieces]) -> Array:
+    """Each rep's value over the team mean (a share of it: 0.1 is 10 % above)."""
+    value = np.array(pool.private_value, dtype=np.float64)
+    for u, piece in enumerate(pieces):
+        per_lead = pool.units[u].value / pool.units[u].size
+        for j, k in piece.items():
+            value[j] += k * per_lead
+    takers = np.array(pool.takes_pool)
+    if not takers.any() or value[takers].mean() <= 0:
+        return np.zeros(pool.n_reps)
+    return np.where(takers, value / value[takers].mean() - 1.0, 0.0)
+
+
+def _workload_offset(
+    pool: Pool, pieces: list[Pieces], minutes: Sequence[float]
+) -> tuple[float, ...]:
+    """Each rep's workload beyond its lead count, in the team's mean minutes per lead
+    (travel and heavier leads; centred on the team)."""
+    counts = np.array(pool.private_count, dtype=np.float64)
+    for piece in pieces:
+        for j, k in piece.items():
+            counts[j] += k
+    takers = np.array(pool.takes_pool)
+    work = np.asarray(minutes, dtype=np.float64)
+    if not takers.any() or counts[takers].sum() <= 0:
+        return ()
+    per_lead = work[takers].sum() / counts[takers].sum()
+    excess = np.where(takers, work / per_lead - counts, 0.0)
+    excess[takers] -= excess[takers].mean()
+    return tuple(float(x) for x in excess)
+
+
+def _flow_input(
+    pool: Pool,
+    centres: Array,
+    costs: Costs,
+    offset: tuple[float, ...] = (),
+    rich: Array | None = None,
+) -> FlowInput:
     takers = np.array([j for j in range(pool.n_reps) if pool.takes_pool[j]], dtype=np.intp)
     unit_xy = pool.stop_xy[[u.stop for u in pool.units]]
     heads: list[int] = []
@@ -132,6 +186,11 @@ def _flow_input(pool: Pool, centres: Array, costs: Costs) -> FlowInput:
     star = np.linalg.norm(unit_xy[u_arr] - centres[j_arr], axis=1) / 1000.0
     base = np.linalg.norm(unit_xy[u_arr] - pool.base_xy[j_arr], axis=1) / 1000.0
     cost = costs.flow_star_per_km * star + costs.flow_base_per_km * base + np.array(bonus)
+    if rich is not None and len(u_arr):
+        # a rep above the team's value pays for rich leads and is paid for poor ones
+        per_lead = np.array([u.value / u.size for u in pool.units])
+        mean = float(np.average(per_lead, weights=[u.size for u in pool.units]))
+        cost += costs.flow_value_price * rich[j_arr] * (per_lead[u_arr] - mean)
     arcs = list(zip(tails, heads, np.rint(cost).astype(np.int64).tolist(), strict=True))
     upper = list(pool.upper)
     sizes = [u.size for u in pool.units]
@@ -147,6 +206,7 @@ def _flow_input(pool: Pool, centres: Array, costs: Costs) -> FlowInput:
         upper=upper,
         lower_bonus=costs.flow_lower_bonus,
         step_cost=max(0, round(costs.flow_step)),
+        step_offset=offset,
         unassigned_cost=costs.flow_unassigned,
     )
 

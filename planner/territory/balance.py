@@ -26,7 +26,7 @@ from planner.territory._report import (
     territories,
 )
 from planner.territory._seed import keep_owners, seed
-from planner.territory._state import State
+from planner.territory._state import Pieces, State
 from planner.territory.allocation import Allocation
 from planner.territory.objective import costs_for
 from planner.territory.problem import BalanceProblem
@@ -73,7 +73,12 @@ def balance(
     weights = problem.options.weights
     costs = costs_for(weights)
     model = travel or TravelModel()
-    fresh, left = seed(pool, costs)
+
+    def workload(pieces: list[Pieces]) -> list[float]:
+        trial = State(pool, model, pieces, [0] * len(pieces))
+        return [trial.workload(j) for j in range(pool.n_reps)]
+
+    fresh, left = seed(pool, costs, workload)
     starts = [fresh]
     owned = sum(k for u in pool.units for k in u.own.values())
     kept = keep_owners(pool, fresh) if owned * 2 >= sum(u.size for u in pool.units) > 0 else None

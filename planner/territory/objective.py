@@ -51,6 +51,9 @@ class Costs:
     flow_churn: float = 300.0
     flow_whole_building: float = 100.0
     flow_step: float = 2000.0
+    # per lead, per value point off the mean lead's, per share a rep's value is off the
+    # team's (after a round): 10 % rich and 20 points richer than the mean lead is 1 km
+    flow_value_price: float = 25.0
     flow_lower_bonus: int = 10**7
     flow_unassigned: int = 10**9
 
@@ -70,6 +73,7 @@ def costs_for(w: BalanceWeights) -> Costs:
         flow_base_per_km=10.0 * w.compactness,
         flow_churn=300.0 * w.churn,
         flow_step=2000.0 * w.balance,
+        flow_value_price=25.0 * w.value,
     )
 
 
