@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, select, text
 
 from api.store.db import make_engine, reader, upgrade_to_head
+from api.store.run_tables import run_items
 from api.store.tables import balances, plans, problems
 
 Clock = Callable[[], datetime]
@@ -215,8 +216,16 @@ class PlanStore:
         ]
 
     def plans_of_run(self, run_id: str) -> list[dict[str, Any]]:
-        """Every plan stored with ``run_id``, oldest first."""
-        query = select(plans.c.body).where(plans.c.run_id == run_id).order_by(plans.c.seq)
+        """The run's plan of each planned rep, oldest first: the one its run entry names (a
+        plan the second pass replaced stays readable by id, but is no longer the run's)."""
+        current = select(run_items.c.plan_id).where(
+            run_items.c.run_id == run_id, run_items.c.plan_id.is_not(None)
+        )
+        query = (
+            select(plans.c.body)
+            .where(plans.c.run_id == run_id, plans.c.plan_id.in_(current))
+            .order_by(plans.c.seq)
+        )
         with self.reads.connect() as conn:
             return [json.loads(b) for b in conn.execute(query).scalars()]
 

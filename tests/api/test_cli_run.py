@@ -19,9 +19,11 @@ from sqlalchemy import select
 
 from api.documents.branch import problem_document
 from api.store.plans import PlanStore
+from api.store.run_tables import run_items
 from api.store.runs import run_status
 from api.store.tables import plans as plans_table
 from planner.demo.branch import make_branch
+from planner.runs.batch import plan_id_for
 from tests.conftest import assert_plan_valid
 
 IRONROUTE = [str(Path(sys.executable).parent / "ironroute")]
@@ -43,12 +45,15 @@ def _ironroute(*args: str, env: dict[str, str] | None = None) -> subprocess.Comp
 
 
 def _stored(db: str, run_id: str) -> list[tuple[str, str]]:
+    """(rep id, plan body) of the run's current plan of each planned rep (a plan the second
+    pass replaced is no longer the run's)."""
     store = PlanStore.from_url(db)
     try:
+        current = select(run_items.c.plan_id).where(run_items.c.run_id == run_id)
         with store.engine.connect() as conn:
             rows = conn.execute(
                 select(plans_table.c.rep_id, plans_table.c.body).where(
-                    plans_table.c.run_id == run_id
+                    plans_table.c.run_id == run_id, plans_table.c.plan_id.in_(current)
                 )
             ).all()
         return [(r.rep_id, r.body) for r in rows]
@@ -124,7 +129,15 @@ def test_a_run_killed_with_sigkill_resumes_with_nothing_lost_or_duplicated(
     counts = Counter(rep_id for rep_id, _ in after)
     assert sorted(counts) == sorted(r["id"] for r in doc["reps"])  # nothing lost
     assert set(counts.values()) == {1}  # nothing duplicated
-    assert {rep_id: body for rep_id, body in after if rep_id in before} == before  # untouched
+    # a plan stored before the kill is kept, unless the second pass replaced it
+    second = {
+        rep_id
+        for rep_id, body in after
+        if json.loads(body)["plan_id"] == plan_id_for(run_id, rep_id, second=True)
+    }
+    assert {k: v for k, v in after if k in before and k not in second} == {
+        k: v for k, v in before.items() if k not in second
+    }
     status = run_status(store, run_id)
     store.dispose()
     assert status is not None

@@ -399,7 +399,12 @@ def test_a_manager_sees_the_debrief_and_the_audit_flags_a_fabricated_record(page
         _post(server, _record(honest_rep, stop, f"ui-honest-{k}", **times))
     cheat = _visits(server.day.plans[cheat_rep])
     a, b = cheat[0], cheat[-1]
-    copied = dict(a["location"])  # the same fix pasted into a second lead's record
+    # the same fix pasted into a second lead's record: a phone's fix has 6+ decimals (the
+    # audit ignores coarse coordinates, which honest reps can share)
+    copied = {
+        "lat": round(a["location"]["lat"], 4) + 0.0000123,
+        "lon": round(a["location"]["lon"], 4) + 0.0000457,
+    }
     _post(server, _record(cheat_rep, a, "ui-cheat-a", location=copied))
     _post(server, _record(cheat_rep, b, "ui-cheat-b", location=copied))
 
