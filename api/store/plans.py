@@ -218,12 +218,19 @@ class PlanStore:
     def plans_of_run(self, run_id: str) -> list[dict[str, Any]]:
         """The run's plan of each planned rep, oldest first: the one its run entry names (a
         plan the second pass replaced stays readable by id, but is no longer the run's)."""
-        current = select(run_items.c.plan_id).where(
-            run_items.c.run_id == run_id, run_items.c.plan_id.is_not(None)
+        replaced = (
+            select(run_items.c.rep_id)
+            .where(
+                run_items.c.run_id == run_id,
+                run_items.c.rep_id == plans.c.rep_id,
+                run_items.c.plan_id.is_not(None),
+                run_items.c.plan_id != plans.c.plan_id,
+            )
+            .exists()
         )
         query = (
             select(plans.c.body)
-            .where(plans.c.run_id == run_id, plans.c.plan_id.in_(current))
+            .where(plans.c.run_id == run_id, ~replaced)
             .order_by(plans.c.seq)
         )
         with self.reads.connect() as conn:
