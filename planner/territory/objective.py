@@ -38,7 +38,7 @@ _MAX_SCALE_FACTOR = 4.0  # tiny pools (all leads in a few hundred metres) stay a
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Costs:
     deficit: float = 1e6  # per lead below the lower bound
-    over_capacity: float = 1e3  # per minute above capacity_minutes
+    over_capacity: float = 2e4  # per minute above capacity_minutes (above the steep band cost)
     piece: float = 1e5  # per extra rep holding leads of one building
     # per extra rep in a building that holds private leads: their owner goes there
     # anyway, so its pool leads may go to another rep when the bands or compactness
