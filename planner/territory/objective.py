@@ -3,7 +3,9 @@
 Natural units: per lead, per minute of estimated workload, per value point, per km. The
 ranks: a lead short of ``min_leads`` > a minute over ``capacity_minutes`` > a building
 piece (a split) > the workload (±3 %) and value (±7 %) bands > travel, distance to the
-territory centre and churn > evenness inside the bands. The user's weights scale the
+territory centre and churn > evenness inside the bands. Beyond the promised bands
+(less a margin) a rep pays a steep cost on top, left out when the search merges splits.
+Km costs are counted in territory sizes (``Costs.relative``). The user's weights scale the
 soft goals. The seeding flow prices the same goals in its own integer units (per lead of
 a unit sent to a rep): its costs are the ``flow_*`` fields, scaled by the same weights.
 """
