@@ -21,7 +21,13 @@ import numpy.typing as npt
 
 from geo import TravelModel
 from planner.territory._state import State
-from planner.territory.objective import VALUE_BAND, WORKLOAD_BAND, Costs, banded
+from planner.territory.objective import (
+    VALUE_BAND,
+    WORKLOAD_BAND,
+    Costs,
+    banded,
+    past_promise,
+)
 
 Array = npt.NDArray[np.float64]
 NEIGHBOURS = 7
@@ -29,6 +35,7 @@ _NEAR = 5  # a piece may move to the reps of the group nearest to it (or sharing
 _EPS = 1e-6
 _MOVES_PER_REP = 4
 _SWAP_NEIGHBOURS = 3
+_SETTLED = 1e-3  # a sweep gaining less than this share of the objective counts as stuck
 
 
 class Search:
@@ -65,7 +72,10 @@ class Search:
         self._effort_per = [u.effort_min / u.size for u in pool.units]
         self._is_new = [r.is_new for r in pool.problem.reps]
         self._capacity = [r.capacity_min for r in pool.problem.reps]
-        self._now: dict[int, tuple[tuple[float, float], float]] = {}
+        self._now: dict[int, tuple[tuple[float, float, bool], float]] = {}
+        # the steep cost past the promised bands; off while merging split buildings, so
+        # that a split still outranks the bands
+        self.steep = True
         self.width = NEIGHBOURS
         self.swap_width = _SWAP_NEIGHBOURS
         self._value_per = [u.value / u.size for u in pool.units]
@@ -122,6 +132,8 @@ class Search:
         c = self.costs
         out = banded(workload, wt, WORKLOAD_BAND * wt, c.workload_in, c.workload_out)
         out += banded(value, vt, VALUE_BAND * vt, c.value_in, c.value_out)
+        if self.steep:
+            out += past_promise(c, workload, wt, value, vt)
         if self._is_new[j]:
             out += c.new_value_short * max(0.0, (1 - VALUE_BAND) * vt - value)
         cap = self._capacity[j]
@@ -131,7 +143,7 @@ class Search:
 
     def _cost_now(self, j: int, wt: float, vt: float) -> float:
         """``rep_cost`` of rep ``j`` as it stands (cached until ``j`` or the targets change)."""
-        key = (wt, vt)
+        key = (wt, vt, self.steep)
         hit = self._now.get(j)
         if hit is None or hit[0] != key:
             cost = self.rep_cost(j, self.effort[j] + self.travel[j], self.value[j], wt, vt)
@@ -349,10 +361,12 @@ class Search:
         for j in self.free:
             for s in st.stop_leads[j]:
                 holders_of.setdefault(s, []).append(j)
+        self.steep = False
         for s, first in holders_of.items():
             if len(first) > 1:
                 while self._merge_once(s, wt, vt):
                     pass
+        self.steep = True
 
     def _merge_once(self, s: int, wt: float, vt: float) -> bool:
         """Make the best paying merge of stop ``s``'s pieces; False when there is none."""
@@ -388,7 +402,7 @@ class Search:
             wt, vt = self.targets()
             now = self.total()
             # a sweep that gained nothing (moves that undo each other) counts as stuck
-            settled = now > last - max(1.0, 1e-6 * abs(now))
+            settled = now > last - max(1.0, _SETTLED * abs(now))
             last = now
             self.merge_split_buildings(wt, vt)
             for a in sorted(self.free, key=lambda j: (-self.badness(j, wt, vt), j)):
@@ -411,7 +425,7 @@ class Search:
                 if not stuck or self.width >= len(self.free) - 1:
                     return
                 self.width = min(2 * self.width, len(self.free) - 1)
-                self.swap_width = min(2 * self.swap_width, self.width)
+                self.swap_width = self.width
                 widened = True
 
 

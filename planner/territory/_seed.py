@@ -73,6 +73,20 @@ def initial_centres(pool: Pool) -> Array:
     return centres
 
 
+def territory_scale_km(pool: Pool) -> float:
+    """The team's typical territory size: the mean km from each pool lead to the nearest
+    starting centre (``initial_centres``) of a rep that takes pool leads."""
+    free = [j for j in range(pool.n_reps) if pool.takes_pool[j]]
+    if not pool.units or not free:
+        return 0.0
+    centres = initial_centres(pool)[free]
+    unit_xy = pool.stop_xy[[u.stop for u in pool.units]]
+    weight = np.array([u.size for u in pool.units], dtype=np.float64)
+    near = nearest(unit_xy, centres, 1)[:, 0]
+    d = np.linalg.norm(unit_xy - centres[near], axis=1)
+    return float(weight @ d / weight.sum() / 1000.0)
+
+
 def keep_owners(pool: Pool, fresh: list[Pieces]) -> list[Pieces] | None:
     """The other starting point: every unit stays with today's owners (its unowned leads
     with its main owner; units nobody owns as in ``fresh``), or None when that breaks a

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from geo import TravelModel, TravelTimeProvider
-from planner.territory._finish import moved_leads, place_leftovers, realise
+from planner.territory._finish import even_split_units, moved_leads, place_leftovers, realise
 from planner.territory._local_search import local_search, objective
 from planner.territory._pool import build_pool
 from planner.territory._report import (
@@ -25,7 +25,7 @@ from planner.territory._report import (
     rep_loads,
     territories,
 )
-from planner.territory._seed import keep_owners, seed
+from planner.territory._seed import keep_owners, seed, territory_scale_km
 from planner.territory._state import Pieces, State
 from planner.territory.allocation import Allocation
 from planner.territory.objective import costs_for
@@ -72,6 +72,7 @@ def balance(
     pool = build_pool(problem)
     weights = problem.options.weights
     costs = costs_for(weights)
+    costs = costs.relative(territory_scale_km(pool))
     model = travel or TravelModel()
 
     def workload(pieces: list[Pieces]) -> list[float]:
@@ -92,6 +93,7 @@ def balance(
     state = min(candidates, key=lambda c: (c[0], c[1]))[2]
     moves = local_search(state, costs, out_of_time, max_passes)
     owner_of, unassigned = realise(state)
+    even_split_units(state, owner_of, costs)
     loads = rep_loads(state, owner_of)
     splits = building_splits(pool, owner_of)
     shapes, overlaps = territories(pool, owner_of, loads)

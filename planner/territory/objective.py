@@ -3,14 +3,16 @@
 Natural units: per lead, per minute of estimated workload, per value point, per km. The
 ranks: a lead short of ``min_leads`` > a minute over ``capacity_minutes`` > a building
 piece (a split) > the workload (±3 %) and value (±7 %) bands > travel, distance to the
-territory centre and churn > evenness inside the bands. The user's weights scale the
+territory centre and churn > evenness inside the bands. Beyond the promised bands
+(less a margin) a rep pays a steep cost on top, left out when the search merges splits.
+Km costs are counted in territory sizes (``Costs.relative``). The user's weights scale the
 soft goals. The seeding flow prices the same goals in its own integer units (per lead of
 a unit sent to a rep): its costs are the ``flow_*`` fields, scaled by the same weights.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planner.territory.problem import BalanceWeights
 
@@ -22,12 +24,23 @@ WORKLOAD_TARGET = 0.05
 """The promised workload band (max/mean ≤ 1.05); reps outside it are reported as pinned."""
 VALUE_TARGET = 0.10
 """The promised value band (±10 % of the mean); reps outside it are reported as pinned."""
+PAST_WORKLOAD = WORKLOAD_TARGET - 0.01
+"""Where the steep workload cost starts: inside the promise, a margin for the tours' estimate."""
+PAST_VALUE = VALUE_TARGET - 0.01
+"""Where the steep value cost starts: inside the promise, a margin for split units."""
+
+REFERENCE_SCALE_KM = 2.6
+"""The territory size (``_seed.territory_scale_km``) at which the km costs are set as written;
+smaller territories price a km more (the pull to the centre and from the base), so that
+compactness keeps its weight against churn and the bands: 1,800 leads / 40 reps measure
+~1.7 km (×1.5), 18,000 / 400 ~0.7 km (×3.7)."""
+_MAX_SCALE_FACTOR = 4.0  # tiny pools (all leads in a few hundred metres) stay as written ×4
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Costs:
     deficit: float = 1e6  # per lead below the lower bound
-    over_capacity: float = 1e3  # per minute above capacity_minutes
+    over_capacity: float = 2e4  # per minute above capacity_minutes (above the steep band cost)
     piece: float = 1e5  # per extra rep holding leads of one building
     # per extra rep in a building that holds private leads: their owner goes there
     # anyway, so its pool leads may go to another rep when the bands or compactness
@@ -37,6 +50,8 @@ class Costs:
     workload_out: float = 30.0  # per minute outside the band
     value_in: float = 0.5  # per point off the team mean
     value_out: float = 20.0  # per point outside the band
+    workload_past: float = 300.0  # per minute beyond the promised band (±5 %), on top
+    value_past: float = 200.0  # per point beyond the promised band (±10 %), on top
     new_value_short: float = 20.0  # per point a new rep is below the band (on top)
     travel: float = 1.0  # per tour minute
     star: float = 20.0  # per lead-km from the territory centre
@@ -57,6 +72,18 @@ class Costs:
     flow_lower_bonus: int = 10**7
     flow_unassigned: int = 10**9
 
+    def relative(self, scale_km: float, reference_km: float = REFERENCE_SCALE_KM) -> Costs:
+        """These costs with every distance counted in territory sizes rather than km."""
+        if scale_km <= 0:
+            return self
+        f = min(max(reference_km / scale_km, 1.0), _MAX_SCALE_FACTOR)
+        return replace(
+            self,
+            star=self.star * f,
+            flow_star_per_km=self.flow_star_per_km * f,
+            flow_base_per_km=self.flow_base_per_km * f,
+        )
+
 
 def costs_for(w: BalanceWeights) -> Costs:
     """The objective with the user's weights applied to the soft goals."""
@@ -65,6 +92,8 @@ def costs_for(w: BalanceWeights) -> Costs:
         workload_out=30.0 * w.balance,
         value_in=0.5 * w.value,
         value_out=20.0 * w.value,
+        workload_past=300.0 * w.balance,
+        value_past=200.0 * w.value,
         new_value_short=20.0 * w.value,
         travel=1.0 * w.compactness,
         star=20.0 * w.compactness,
@@ -81,3 +110,11 @@ def banded(x: float, target: float, band: float, inside: float, outside: float) 
     """``inside`` per unit off ``target`` plus ``outside`` per unit beyond ``band``."""
     off = abs(x - target)
     return inside * off + outside * max(0.0, off - band)
+
+
+def past_promise(c: Costs, workload: float, wt: float, value: float, vt: float) -> float:
+    """The steep cost of a rep beyond the promised bands (less their margin). It may outweigh a
+    split, so the search leaves it out where it merges split buildings."""
+    out = c.workload_past * max(0.0, abs(workload - wt) - PAST_WORKLOAD * wt)
+    out += c.value_past * max(0.0, abs(value - vt) - PAST_VALUE * vt)
+    return out
