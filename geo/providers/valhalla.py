@@ -211,6 +211,22 @@ class ValhallaProvider:
         used = "walk" if costing == COSTING["walk"] else mode
         return crow_km / SPEED_CAPS_KMH[used] * 60.0
 
+    def _untimed(
+        self, a: LatLon, b: LatLon, mode: str
+    ) -> tuple[float, str, float, Leg | None]:
+        """What ``leg`` and ``leg_arriving`` share: the straight line, the costing, the
+        speed cap's minutes, and the leg itself when the time of day does not change it
+        (the same place, or a costing without timetable or traffic)."""
+        crow = haversine_km(a, b)
+        costing = self._costing(mode, crow)
+        if crow < _SAME_PLACE_KM:
+            return crow, costing, 0.0, Leg(minutes=0.0, km=0.0)
+        cap = self._cap_min(mode, costing, crow)
+        if self._timed(costing):
+            return crow, costing, cap, None
+        minutes, km = self._sample(a, b, costing, None)
+        return crow, costing, cap, Leg(minutes=max(minutes, cap), km=max(km, crow))
+
     def leg(self, a: LatLon, b: LatLon, mode: str, depart_min: float) -> Leg:
         """The leg from ``a`` to ``b`` by ``mode``, leaving at ``depart_min``.
 
@@ -226,14 +242,9 @@ class ValhallaProvider:
             If Valhalla fails otherwise.
         """
         rules.finite_time(depart_min, "depart_min")
-        crow = haversine_km(a, b)
-        costing = self._costing(mode, crow)
-        if crow < _SAME_PLACE_KM:
-            return Leg(minutes=0.0, km=0.0)
-        cap = self._cap_min(mode, costing, crow)
-        if not self._timed(costing):
-            minutes, km = self._sample(a, b, costing, None)
-            return Leg(minutes=max(minutes, cap), km=max(km, crow))
+        crow, costing, cap, fixed = self._untimed(a, b, mode)
+        if fixed is not None:
+            return fixed
         arrive, km = buckets.earliest_arrival(
             depart_min, self.bucket_min, lambda k: self._sample(a, b, costing, k)
         )
@@ -249,14 +260,9 @@ class ValhallaProvider:
             As :meth:`leg`.
         """
         rules.finite_time(arrive_min, "arrive_min")
-        crow = haversine_km(a, b)
-        costing = self._costing(mode, crow)
-        if crow < _SAME_PLACE_KM:
-            return Leg(minutes=0.0, km=0.0)
-        cap = self._cap_min(mode, costing, crow)
-        if not self._timed(costing):
-            minutes, km = self._sample(a, b, costing, None)
-            return Leg(minutes=max(minutes, cap), km=max(km, crow))
+        crow, costing, cap, fixed = self._untimed(a, b, mode)
+        if fixed is not None:
+            return fixed
         latest, _ = buckets.arrive_by(
             arrive_min, self.bucket_min, lambda k: self._sample(a, b, costing, k)
         )
