@@ -8,13 +8,10 @@ import numpy as np
 from planner.territory._pool import Pool
 from planner.territory._state import State
 from planner.territory.allocation import UnassignedLead, UnassignedReason
-from planner.territory.objective import (
-    VALUE_BAND,
-    WORKLOAD_BAND,
-    Costs,
-    banded,
-    past_promise,
-)
+from planner.territory.objective import Costs, rep_cost
+
+_SETTLE_ROUNDS = 4  # passes over the shared buildings
+_SETTLE_STEPS = 12  # moves or swaps in one building a pass
 
 
 def has_room(state: State, j: int, effort_min: float) -> bool:
@@ -101,72 +98,123 @@ def moved_leads(pool: Pool, owner_of: list[int | None]) -> int:
     )
 
 
-def even_split_units(state: State, owner_of: list[int | None], costs: Costs) -> None:
-    """Choose which leads of a unit split between reps go to which of them.
+def settle_leads(state: State, owner_of: list[int | None], costs: Costs) -> int:
+    """Even out value and workload with the realised leads, where no tour changes.
 
-    The search prices part of a unit at its mean lead; the leads themselves differ in
-    value and visit minutes. Swapping two leads of one unit between its reps changes no
-    count, stop, tour, building or exclusion, so the leads not kept with their owner are
-    swapped (in ``owner_of``, in place) while that brings the reps' value and workload
-    nearer the team mean (priced as in the search).
+    The search prices part of a unit at its mean lead, while the leads themselves differ in
+    value and visit minutes. In every building that two or more reps visit anyway, a pool
+    lead may move to another of them (its old rep keeps a lead there, counts stay within
+    the bounds) or two leads may swap reps, whenever that lowers the same per-rep cost as
+    the search (bands, the steep cost past the promise, capacity) plus churn. No stop
+    enters or leaves a tour, so tours and building splits stay as they are. ``owner_of``
+    and the state's pieces change in place; returns the number of leads moved.
     """
     pool = state.pool
     leads = pool.problem.leads
+    reps = pool.problem.reps
     free = [j for j in range(pool.n_reps) if pool.takes_pool[j]]
     if not free:
-        return
+        return 0
+    rep_index = {r.id: j for j, r in enumerate(reps)}
+    unit_of = {i: u for u, unit in enumerate(pool.units) for i in unit.leads}
     value = list(pool.private_value)
-    effort = list(pool.private_effort)
+    work = [pool.private_effort[j] + state.tours[j].minutes for j in range(pool.n_reps)]
+    # stop -> rep -> its pool leads there
+    at: dict[int, dict[int, list[int]]] = {}
     for i, j in enumerate(owner_of):
         if j is not None and leads[i].status != "private":
             value[j] += leads[i].value
-            effort[j] += leads[i].effort_min
-    work = [effort[j] + state.tours[j].minutes for j in range(pool.n_reps)]
+            work[j] += leads[i].effort_min
+            at.setdefault(pool.lead_stop[i], {}).setdefault(j, []).append(i)
     wt = sum(work[j] for j in free) / len(free)
     vt = sum(value[j] for j in free) / len(free)
-    capacity = [r.capacity_min for r in pool.problem.reps]
+    count = [state.pool_count(j) for j in range(pool.n_reps)]
+    lower = [min(pool.lower[j], count[j]) for j in range(pool.n_reps)]
 
     def cost(j: int, w: float, v: float) -> float:
-        out = banded(w, wt, WORKLOAD_BAND * wt, costs.workload_in, costs.workload_out)
-        out += banded(v, vt, VALUE_BAND * vt, costs.value_in, costs.value_out)
-        out += past_promise(costs, w, wt, v, vt)
-        cap = capacity[j]
-        if cap is not None:
-            out += costs.over_capacity * max(0.0, w - cap)
-        return out
+        return rep_cost(costs, w, v, wt, vt, is_new=reps[j].is_new, capacity=reps[j].capacity_min)
 
-    rep_index = {r.id: j for j, r in enumerate(pool.problem.reps)}
-    for u, unit in enumerate(pool.units):
-        if len(state.pieces[u]) < 2:
-            continue
-        movable = [
-            i
-            for i in unit.leads
-            if owner_of[i] is not None and rep_index.get(leads[i].owner or "") != owner_of[i]
-        ]
-        for _ in range(len(movable) ** 2):
-            best, pair = -1e-6, None
-            for x, i in enumerate(movable):
-                a = owner_of[i]
-                for i2 in movable[x + 1 :]:
-                    b = owner_of[i2]
-                    if a is None or b is None or a == b:
-                        continue
-                    dv = leads[i2].value - leads[i].value
-                    dw = leads[i2].effort_min - leads[i].effort_min
-                    delta = (
-                        cost(a, work[a] + dw, value[a] + dv)
-                        + cost(b, work[b] - dw, value[b] - dv)
-                        - cost(a, work[a], value[a])
-                        - cost(b, work[b], value[b])
-                    )
-                    if delta < best:
-                        best, pair = delta, (i, i2, a, b, dv, dw)
-            if pair is None:
-                break
-            i, i2, a, b, dv, dw = pair
-            owner_of[i], owner_of[i2] = b, a
-            value[a] += dv
-            value[b] -= dv
-            work[a] += dw
-            work[b] -= dw
+    def kept(i: int, j: int) -> float:
+        """What lead ``i`` with rep ``j`` saves: churn if it is ``j``'s today, less its km
+        from ``j``'s centre."""
+        xy = pool.stop_xy[pool.lead_stop[i]]
+        star = costs.star * float(np.linalg.norm(xy - state.centres[j])) / 1000.0
+        return (costs.churn if rep_index.get(leads[i].owner or "") == j else 0.0) - star
+
+    def may_take(i: int, j: int) -> bool:
+        return pool.takes_pool[j] and j not in pool.units[unit_of[i]].excluded
+
+    def transfer(s: int, i: int, a: int, b: int) -> None:
+        owner_of[i] = b
+        value[a] -= leads[i].value
+        value[b] += leads[i].value
+        work[a] -= leads[i].effort_min
+        work[b] += leads[i].effort_min
+        count[a] -= 1
+        count[b] += 1
+        at[s][a].remove(i)
+        at[s].setdefault(b, []).append(i)
+        u = unit_of[i]
+        piece = dict(state.pieces[u])
+        piece[a] -= 1
+        piece[b] = piece.get(b, 0) + 1
+        state.set_pieces(u, {j: k for j, k in piece.items() if k})
+
+    def best_step(s: int, visitors: list[int]) -> tuple[float, list[tuple[int, int, int]]]:
+        best: tuple[float, list[tuple[int, int, int]]] = (-1e-6, [])
+        here = [(i, a) for a, mine in at[s].items() for i in mine]
+        for i, a in here:
+            if state.stop_leads[a][s] < 2 or count[a] <= lower[a]:
+                continue  # its rep would leave the building or go below its bound
+            e, v = leads[i].effort_min, leads[i].value
+            for b in visitors:
+                if b == a or count[b] >= pool.upper[b] or not may_take(i, b):
+                    continue
+                delta = (
+                    cost(a, work[a] - e, value[a] - v)
+                    + cost(b, work[b] + e, value[b] + v)
+                    - cost(a, work[a], value[a])
+                    - cost(b, work[b], value[b])
+                    + kept(i, a)
+                    - kept(i, b)
+                )
+                if delta < best[0]:
+                    best = (delta, [(i, a, b)])
+        for x, (i, a) in enumerate(here):
+            for i2, b in here[x + 1 :]:
+                if a == b or not (may_take(i, b) and may_take(i2, a)):
+                    continue
+                de = leads[i2].effort_min - leads[i].effort_min
+                dv = leads[i2].value - leads[i].value
+                if not de and not dv:
+                    continue
+                delta = (
+                    cost(a, work[a] + de, value[a] + dv)
+                    + cost(b, work[b] - de, value[b] - dv)
+                    - cost(a, work[a], value[a])
+                    - cost(b, work[b], value[b])
+                    + kept(i, a)
+                    + kept(i2, b)
+                    - kept(i, b)
+                    - kept(i2, a)
+                )
+                if delta < best[0]:
+                    best = (delta, [(i, a, b), (i2, b, a)])
+        return best
+
+    moved = 0
+    shared = sorted(s for s in at if sum(1 for j in free if s in state.stop_leads[j]) > 1)
+    for _ in range(_SETTLE_ROUNDS):
+        before = moved
+        for s in shared:
+            visitors = [j for j in free if s in state.stop_leads[j]]
+            for _ in range(_SETTLE_STEPS):
+                _, step = best_step(s, visitors)
+                if not step:
+                    break
+                for i, a, b in step:
+                    transfer(s, i, a, b)
+                    moved += 1
+        if moved == before:
+            break
+    return moved

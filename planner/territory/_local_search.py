@@ -1,5 +1,7 @@
 """Local search on the seeded assignment: move whole building pieces between neighbouring
-reps, and swap pieces between them, whenever that lowers the objective of
+reps, swap pieces between them, exchange buildings that lie nearer the other rep's centre,
+and hand a piece of a rep outside a band to a rep near that building (wherever the rep's
+own neighbours are), whenever that lowers the objective of
 ``planner.territory.objective``.
 
 Every move is priced exactly on the rep totals and incrementally on the tours (the
@@ -14,27 +16,24 @@ any gain in balance; the merge pass undoes every split that no bound forces.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import numpy.typing as npt
 
 from geo import TravelModel
 from planner.territory._state import State
-from planner.territory.objective import (
-    VALUE_BAND,
-    WORKLOAD_BAND,
-    Costs,
-    banded,
-    past_promise,
-)
+from planner.territory.objective import VALUE_BAND, WORKLOAD_BAND, Costs, rep_cost
 
 Array = npt.NDArray[np.float64]
+Move = tuple[int, int, int, int]  # (unit, from rep, to rep, leads)
+Best = tuple[float, tuple[int, ...]]  # (objective change, moves flattened)
 NEIGHBOURS = 7
 _NEAR = 5  # a piece may move to the reps of the group nearest to it (or sharing its stop)
 _EPS = 1e-6
 _MOVES_PER_REP = 4
 _SWAP_NEIGHBOURS = 3
+_OUT_NEAR = 6  # reps nearest a building an out-of-band rep may hand it to
 _SETTLED = 1e-3  # a sweep gaining less than this share of the objective counts as stuck
 
 
@@ -129,17 +128,16 @@ class Search:
         return leg(j, math.dist(a, here)) + leg(j, math.dist(here, b)) - leg(j, math.dist(a, b))
 
     def rep_cost(self, j: int, workload: float, value: float, wt: float, vt: float) -> float:
-        c = self.costs
-        out = banded(workload, wt, WORKLOAD_BAND * wt, c.workload_in, c.workload_out)
-        out += banded(value, vt, VALUE_BAND * vt, c.value_in, c.value_out)
-        if self.steep:
-            out += past_promise(c, workload, wt, value, vt)
-        if self._is_new[j]:
-            out += c.new_value_short * max(0.0, (1 - VALUE_BAND) * vt - value)
-        cap = self._capacity[j]
-        if cap is not None:
-            out += c.over_capacity * max(0.0, workload - cap)
-        return out
+        return rep_cost(
+            self.costs,
+            workload,
+            value,
+            wt,
+            vt,
+            is_new=self._is_new[j],
+            capacity=self._capacity[j],
+            steep=self.steep,
+        )
 
     def _cost_now(self, j: int, wt: float, vt: float) -> float:
         """``rep_cost`` of rep ``j`` as it stands (cached until ``j`` or the targets change)."""
@@ -285,13 +283,12 @@ class Search:
             out.setdefault(units[u].stop, []).append((u, k))
         return out
 
-    def best_move(self, group: list[int], wt: float, vt: float) -> tuple[float, tuple[int, ...]]:
+    def best_move(self, group: list[int], wt: float, vt: float) -> Best:
         """The best move between ``group[0]`` and the other reps of ``group``, either way:
         everything a rep holds in a building (the pieces its new rep may take), or, into a
         building its new rep already visits, part of one piece."""
         st = self.state
-        units = st.pool.units
-        best: tuple[float, tuple[int, ...]] = (-_EPS, ())
+        best: Best = (-_EPS, ())
         centres = [self._ct[j] for j in group]
         focus = group[0]
         for p in group:
@@ -300,33 +297,87 @@ class Search:
                 ranked = sorted(range(len(group)), key=lambda i: math.dist(centres[i], xy))
                 near = {group[i] for i in ranked[:_NEAR]}
                 for q in group if p == focus else (focus,):
-                    shares = s in st.stop_leads[q]
-                    if q == p or (q not in near and not shares):
+                    if q == p or (q not in near and s not in st.stop_leads[q]):
                         continue
-                    moves = [(u, p, q, k) for u, k in pieces if q not in units[u].excluded]
-                    if not moves:
-                        continue
-                    options = [moves]
-                    if shares:
-                        options += [
-                            [(u, p, q, amount)]
-                            for u, k in pieces
-                            if q not in units[u].excluded
-                            for amount in sorted({1, 2, k // 2})
-                            if 0 < amount < k
-                        ]
-                    for option in options:
-                        delta = self._delta(option, wt, vt)
-                        if delta < best[0]:
-                            best = (delta, tuple(x for m in option for x in m))
+                    best = self._cheaper(best, self._stop_moves(p, q, s, pieces), wt, vt)
         return best
 
-    def best_swap(
-        self, a: int, group: list[int], wt: float, vt: float
-    ) -> tuple[float, tuple[int, ...]]:
+    def _cheaper(self, best: Best, options: Iterable[list[Move]], wt: float, vt: float) -> Best:
+        """``best``, or the cheapest of ``options`` (moves made together) if it gains more."""
+        for option in options:
+            delta = self._delta(option, wt, vt)
+            if delta < best[0]:
+                best = (delta, tuple(x for m in option for x in m))
+        return best
+
+    def _stop_moves(
+        self, p: int, q: int, s: int, pieces: list[tuple[int, int]]
+    ) -> list[list[tuple[int, int, int, int]]]:
+        """The ways rep ``p`` may hand its pieces at stop ``s`` to rep ``q``: all of them,
+        and part of one piece when ``q`` visits ``s`` already or private leads keep a rep
+        there anyway (such a split costs little)."""
+        units = self.state.pool.units
+        whole = [(u, p, q, k) for u, k in pieces if q not in units[u].excluded]
+        if not whole:
+            return []
+        options = [whole]
+        if s in self.state.stop_leads[q] or self.state.pool.stops[s].private:
+            options += [
+                [(u, p, q, amount)]
+                for u, k in pieces
+                if q not in units[u].excluded
+                for amount in sorted({1, 2, k // 2})
+                if 0 < amount < k
+            ]
+        return options
+
+    def best_move_out(self, a: int, wt: float, vt: float) -> Best:
+        """The best move of a piece of rep ``a`` to a rep near that piece's building (or one
+        visiting it already), wherever ``a``'s own neighbours are: for a rep whose private
+        buildings lie across the city."""
+        best: Best = (-_EPS, ())
+        free = np.array(self.free, dtype=np.intp)
+        st = self.state
+        for s, pieces in self._by_stop(a).items():
+            d = np.linalg.norm(self._centres[free] - st.pool.stop_xy[s], axis=1)
+            near = [int(free[k]) for k in np.argsort(d, kind="stable")[: _OUT_NEAR + 1]]
+            visitors = [j for j in self.free if s in st.stop_leads[j]]
+            for q in dict.fromkeys([*near, *visitors]):
+                if q == a:
+                    continue
+                best = self._cheaper(best, self._stop_moves(a, q, s, pieces), wt, vt)
+        return best
+
+    def best_exchange(self, a: int, group: list[int], wt: float, vt: float) -> Best:
+        """The best exchange of buildings between ``a`` and a neighbour where each side's
+        building lies nearer the other's centre (a compactness step the bands allow)."""
+        best: Best = (-_EPS, ())
+        mine = self._by_stop(a)
+        for q in group[1 : 1 + self.swap_width]:
+            ca, cq = self._ct[a], self._ct[q]
+            give = [
+                m
+                for s, pieces in mine.items()
+                if s not in self.state.stop_leads[q]
+                and math.dist(self._xy[s], cq) < math.dist(self._xy[s], ca)
+                for m in self._stop_moves(a, q, s, pieces)[:1]
+            ]
+            if not give:
+                continue
+            take = [
+                m
+                for s, pieces in self._by_stop(q).items()
+                if s not in self.state.stop_leads[a]
+                and math.dist(self._xy[s], ca) < math.dist(self._xy[s], cq)
+                for m in self._stop_moves(q, a, s, pieces)[:1]
+            ]
+            best = self._cheaper(best, (out + back for out in give for back in take), wt, vt)
+        return best
+
+    def best_swap(self, a: int, group: list[int], wt: float, vt: float) -> Best:
         st = self.state
         units = st.pool.units
-        best: tuple[float, tuple[int, ...]] = (-_EPS, ())
+        best: Best = (-_EPS, ())
         heavy = self.effort[a] + self.travel[a] > wt
         rich = self.value[a] > vt
         for q in group[1 : 1 + self.swap_width]:
@@ -374,16 +425,15 @@ class Search:
         units = st.pool.units
         holders = [j for j in self.free if s in st.stop_leads[j]]
         if len(holders) > 1:
-            best: tuple[float, tuple[int, ...]] = (-_EPS, ())
+            best: Best = (-_EPS, ())
             for a in holders:
                 pieces = self._by_stop(a).get(s, [])
-                for b in holders:
-                    moves = [(u, a, b, k) for u, k in pieces if b not in units[u].excluded]
-                    if b == a or not moves:
-                        continue
-                    delta = self._delta(moves, wt, vt)
-                    if delta < best[0]:
-                        best = (delta, tuple(x for m in moves for x in m))
+                merges = (
+                    [(u, a, b, k) for u, k in pieces if b not in units[u].excluded]
+                    for b in holders
+                    if b != a
+                )
+                best = self._cheaper(best, (m for m in merges if m), wt, vt)
             if best[1]:
                 self._apply_all(best[1])
                 return True
@@ -417,6 +467,10 @@ class Search:
                         swap_gain, swap = self.best_swap(a, group, wt, vt)
                         if swap_gain < gain:
                             gain, move = swap_gain, swap
+                        if not move:
+                            gain, move = self.best_move_out(a, wt, vt)
+                    if not move and len(group) > 1:
+                        gain, move = self.best_exchange(a, group, wt, vt)
                     if not move:
                         break
                     self._apply_all(move)

@@ -2,7 +2,7 @@
 
 The pipeline is pure: pool (stops, units, bounds) → seeding min-cost flow (OR-Tools) →
 leftovers → local search of moves and swaps between neighbouring
-reps → leads → figures. Two starting points are priced, and the cheaper one searched: the
+reps → leads → settling the leads of shared buildings → figures. Two starting points are priced, and the cheaper one searched: the
 flow's fresh split, and (when most leads have an owner) today's owners kept wherever the
 bounds allow. The clock that enforces the
 time limit is passed in; without one the search stops after a fixed amount of work, so
@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from geo import TravelModel, TravelTimeProvider
-from planner.territory._finish import even_split_units, moved_leads, place_leftovers, realise
+from planner.territory._finish import moved_leads, place_leftovers, realise, settle_leads
 from planner.territory._local_search import local_search, objective
 from planner.territory._pool import build_pool
 from planner.territory._report import (
@@ -93,7 +93,7 @@ def balance(
     state = min(candidates, key=lambda c: (c[0], c[1]))[2]
     moves = local_search(state, costs, out_of_time, max_passes)
     owner_of, unassigned = realise(state)
-    even_split_units(state, owner_of, costs)
+    settle_leads(state, owner_of, costs)
     loads = rep_loads(state, owner_of)
     splits = building_splits(pool, owner_of)
     shapes, overlaps = territories(pool, owner_of, loads)

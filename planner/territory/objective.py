@@ -55,7 +55,7 @@ class Costs:
     new_value_short: float = 20.0  # per point a new rep is below the band (on top)
     travel: float = 1.0  # per tour minute
     star: float = 20.0  # per lead-km from the territory centre
-    churn: float = 40.0  # per lead taken from its owner
+    churn: float = 20.0  # per lead taken from its owner
     # The seeding min-cost flow (integer costs per lead): km from the territory centre
     # and from the rep's base, a lead taken from its owner, a lead kept off a building
     # its rep holds private leads in (a bonus), the k-th lead above a rep's lower bound
@@ -63,7 +63,7 @@ class Costs:
     # a lead left unassigned.
     flow_star_per_km: float = 100.0
     flow_base_per_km: float = 10.0
-    flow_churn: float = 300.0
+    flow_churn: float = 150.0
     flow_whole_building: float = 100.0
     flow_step: float = 2000.0
     # per lead, per value point off the mean lead's, per share a rep's value is off the
@@ -97,10 +97,10 @@ def costs_for(w: BalanceWeights) -> Costs:
         new_value_short=20.0 * w.value,
         travel=1.0 * w.compactness,
         star=20.0 * w.compactness,
-        churn=40.0 * w.churn,
+        churn=20.0 * w.churn,
         flow_star_per_km=100.0 * w.compactness,
         flow_base_per_km=10.0 * w.compactness,
-        flow_churn=300.0 * w.churn,
+        flow_churn=150.0 * w.churn,
         flow_step=2000.0 * w.balance,
         flow_value_price=25.0 * w.value,
     )
@@ -110,6 +110,31 @@ def banded(x: float, target: float, band: float, inside: float, outside: float) 
     """``inside`` per unit off ``target`` plus ``outside`` per unit beyond ``band``."""
     off = abs(x - target)
     return inside * off + outside * max(0.0, off - band)
+
+
+def rep_cost(
+    c: Costs,
+    workload: float,
+    value: float,
+    wt: float,
+    vt: float,
+    *,
+    is_new: bool,
+    capacity: float | None,
+    steep: bool = True,
+) -> float:
+    """What one rep's workload and value cost against the team's targets ``wt`` and ``vt``:
+    the bands, the steep cost past the promise (unless ``steep`` is off), a new rep's value
+    shortfall and the minutes over its capacity."""
+    out = banded(workload, wt, WORKLOAD_BAND * wt, c.workload_in, c.workload_out)
+    out += banded(value, vt, VALUE_BAND * vt, c.value_in, c.value_out)
+    if steep:
+        out += past_promise(c, workload, wt, value, vt)
+    if is_new:
+        out += c.new_value_short * max(0.0, (1 - VALUE_BAND) * vt - value)
+    if capacity is not None:
+        out += c.over_capacity * max(0.0, workload - capacity)
+    return out
 
 
 def past_promise(c: Costs, workload: float, wt: float, value: float, vt: float) -> float:

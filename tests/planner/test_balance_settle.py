@@ -1,0 +1,57 @@
+"""The balancer's last step on the realised leads: leads of a building two reps visit anyway
+move or swap between them to even value and workload, and nothing else changes."""
+
+from __future__ import annotations
+
+from geo import TravelModel
+from planner import BalanceWeights, Site
+from planner.territory._finish import realise, settle_leads
+from planner.territory._pool import build_pool
+from planner.territory._state import State
+from planner.territory.objective import costs_for
+from tests.planner.balance_factories import at, lead, problem, rep
+
+
+def _split_building() -> State:
+    """Reps a and b share building X: eight pool leads (four worth 90 listed first, four
+    worth 10) and a reclaimed lead worth 90 that b had before."""
+    reps = [rep("a", 0, 0, min_leads=0), rep("b", 0, 0.4, min_leads=0)]
+    leads = [lead(f"L{i}", 0.2, 0.2, building_id="X", value=90 if i < 4 else 10) for i in range(8)]
+    leads.append(
+        lead("R", 0.2, 0.2, building_id="X", value=90, status="reclaimed", previous_owner="b")
+    )
+    pool = build_pool(problem(reps, leads, [Site(id="X", location=at(0.2, 0.2))]))
+    pieces = [{0: 4, 1: 4} if not unit.excluded else {0: 1} for unit in pool.units]
+    return State(pool, TravelModel(), pieces, [0] * len(pieces))
+
+
+def test_settling_evens_the_value_of_a_split_building_and_changes_no_tour() -> None:
+    state = _split_building()
+    owner_of, unassigned = realise(state)  # the pieces fill in lead order: a gets the rich
+    assert not unassigned
+    value = lambda j: sum(  # noqa: E731
+        x.value for x, o in zip(state.pool.problem.leads, owner_of, strict=True) if o == j
+    )
+    assert (value(0), value(1)) == (450, 40)
+    tours = list(state.tours)
+
+    moved = settle_leads(state, owner_of, costs_for(BalanceWeights()))
+
+    assert moved > 0
+    assert abs(value(0) - value(1)) <= 80, (value(0), value(1))
+    assert owner_of[8] == 0  # the reclaimed lead never goes back to its previous owner
+    assert state.tours == tours  # no stop entered or left a tour
+    assert all(state.pool.stops[s].building_id == "X" for j in (0, 1) for s in state.stop_leads[j])
+    assert sorted(sum(p.values()) for p in state.pieces) == [1, 8]  # pieces follow the leads
+    assert {j for p in state.pieces for j in p} == {0, 1}
+
+
+def test_settling_moves_nothing_when_the_leads_are_alike() -> None:
+    reps = [rep("a", 0, 0, min_leads=0), rep("b", 0, 0.4, min_leads=0)]
+    leads = [lead(f"L{i}", 0.2, 0.2, building_id="X", value=30) for i in range(8)]
+    pool = build_pool(problem(reps, leads, [Site(id="X", location=at(0.2, 0.2))]))
+    state = State(pool, TravelModel(), [{0: 4, 1: 4}], [0])
+    owner_of, _ = realise(state)
+    before = list(owner_of)
+    assert settle_leads(state, owner_of, costs_for(BalanceWeights())) == 0
+    assert owner_of == before and state.pieces == [{0: 4, 1: 4}]
