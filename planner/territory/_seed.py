@@ -2,13 +2,15 @@
 
 Centres start where each rep's leads are today (its base when it has none); reps that would
 share a centre (a team leaving from one office, new reps) are spread over the pool first,
-k-means++ style. Two rounds of flow and re-centring (Lloyd) give compact territories that
-respect every count bound the pool allows.
+k-means++ style. Rounds of flow and re-centring (Lloyd) give compact territories that
+respect every count bound the pool allows: first on distance alone (yesterday's owners
+and the reps' bases left out), then with churn, bases, workload and value priced.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +25,7 @@ CANDIDATES = 12  # nearest reps by centre a unit may go to in the flow
 _BASE_CANDIDATES = 2  # plus the nearest reps by base
 _SAME_CENTRE_M = 150.0
 _ROUNDS = 3
+_COMPACT_ROUNDS = 3  # flow rounds on distance alone before them
 
 
 def nearest(points: Array, centres: Array, k: int) -> npt.NDArray[np.intp]:
@@ -124,6 +127,12 @@ def seed(
     centres = initial_centres(pool)
     pieces: list[Pieces] = []
     left: list[int] = []
+    # first where the leads are (a capacitated k-means: no churn, no pull to the base), so
+    # that the centres leave yesterday's sprawl before the rounds that weigh the rest
+    plain = replace(costs, flow_churn=0.0, flow_base_per_km=0.0)
+    for _ in range(_COMPACT_ROUNDS):
+        pieces, left = solve_flow(_flow_input(pool, centres, plain))
+        centres = _recentre(pool, pieces, centres)
     offset: tuple[float, ...] = ()
     rich: Array = np.zeros(pool.n_reps)
     for r in range(_ROUNDS):

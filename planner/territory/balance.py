@@ -1,12 +1,12 @@
 """Territory balancing: split a branch's lead pool among its reps, fairly and compactly.
 
 The pipeline is pure: pool (stops, units, bounds) → seeding min-cost flow (OR-Tools) →
-leftovers → local search of moves and swaps between neighbouring
-reps → leads → settling the leads of shared buildings → figures. Two starting points are priced, and the cheaper one searched: the
-flow's fresh split, and (when most leads have an owner) today's owners kept wherever the
-bounds allow. The clock that enforces the
-time limit is passed in; without one the search stops after a fixed amount of work, so
-the same problem always gives the same answer.
+leftovers → local search of moves and swaps between neighbouring reps → leads → settling
+the leads of shared buildings → figures. Two starting points are priced, and the cheaper
+one searched: the flow's fresh split, and (when most leads have an owner) today's owners
+kept wherever the bounds allow. The clock that enforces the time limit is passed in;
+without one the search stops after a fixed amount of work, so the same problem always
+gives the same answer.
 """
 
 from __future__ import annotations
