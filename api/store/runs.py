@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
 
 from api.documents.branch import problem_document
 from api.store.plans import PlanStore, as_utc, dumps, sha256_json
@@ -129,28 +129,19 @@ class SqlRunStore:
 
     def save_plan(self, run_id: str, problem: DayProblem, plan: DayPlan) -> None:
         """Plan, problem, item and delivery in one transaction (nothing if already planned)."""
-        doc, problem_doc = plan.to_dict(), self._problem_doc(problem, plan)
-        now = self.plans.clock()
-        with self.plans.engine.begin() as conn:
-            claimed = conn.execute(
-                update(run_items)
-                .where(
-                    run_items.c.run_id == run_id,
-                    run_items.c.rep_id == plan.rep_id,
-                    run_items.c.state != "planned",
-                )
-                .values(
-                    state="planned",
-                    plan_id=doc["plan_id"],
-                    error_code=None,
-                    error_field=None,
-                    error_message=None,
-                    updated_at=now,
-                )
-            ).rowcount
-            if not claimed:  # another pass stored this rep first: keep that plan only
-                return
-            self._insert(conn, run_id, problem_doc, plan, doc, now)
+        # another pass may have stored this rep first: keep that plan only
+        self._claim_and_store(
+            run_id,
+            problem,
+            plan,
+            claim=[run_items.c.state != "planned"],
+            item={
+                "state": "planned",
+                "error_code": None,
+                "error_field": None,
+                "error_message": None,
+            },
+        )
 
     def plan_outlines(self, run_id: str) -> dict[str, PlanOutline]:
         """The current plan of every planned rep (read back from the stored documents)."""
@@ -170,23 +161,14 @@ class SqlRunStore:
         pointing at it, the old plan's sweeps swapped for the new one's, its delivery — in one
         transaction; nothing if the rep's plan is no longer ``replaces``. The replaced plan
         stays readable under its id."""
-        doc, problem_doc = plan.to_dict(), self._problem_doc(problem, plan)
-        now = self.plans.clock()
-        with self.plans.engine.begin() as conn:
-            claimed = conn.execute(
-                update(run_items)
-                .where(
-                    run_items.c.run_id == run_id,
-                    run_items.c.rep_id == plan.rep_id,
-                    run_items.c.state == "planned",
-                    run_items.c.plan_id == replaces,
-                )
-                .values(plan_id=doc["plan_id"], updated_at=now)
-            ).rowcount
-            if not claimed:
-                return
-            conn.execute(delete(sweeps).where(sweeps.c.plan_id == replaces))
-            self._insert(conn, run_id, problem_doc, plan, doc, now)
+        self._claim_and_store(
+            run_id,
+            problem,
+            plan,
+            claim=[run_items.c.state == "planned", run_items.c.plan_id == replaces],
+            item={},
+            replaces=replaces,
+        )
 
     def _problem_doc(self, problem: DayProblem, plan: DayPlan) -> dict[str, Any]:
         return problem_document(
@@ -196,23 +178,41 @@ class SqlRunStore:
             problem.skipped_sweeps,
         )
 
-    def _insert(
+    def _claim_and_store(
         self,
-        conn: Connection,
         run_id: str,
-        problem_doc: dict[str, Any],
+        problem: DayProblem,
         plan: DayPlan,
-        doc: dict[str, Any],
-        now: datetime,
+        *,
+        claim: Sequence[ColumnElement[bool]],
+        item: dict[str, Any],
+        replaces: str | None = None,
     ) -> None:
-        """The plan with its problem, its sweeps (the history) and its delivery."""
-        plan_id = self.plans.insert_plan(
-            conn, problem_doc, doc, run_id=run_id, created_by=self.created_by
-        )
-        swept = sorted({s.building_id for s in plan.stops if s.type == "sweep" and s.building_id})
-        if swept:
-            conn.execute(insert(sweeps), list(self._sweep_rows(plan_id, plan, swept)))
-        self._enqueue(conn, "plan.finished", run_id, plan_id, {"plan": doc}, now)
+        """In one transaction: claim the rep's item (it matches ``claim`` too; it is pointed at
+        the plan and also given ``item``), then store the plan with its problem, its sweeps
+        (the history; those of ``replaces`` dropped) and its delivery. Nothing when no item
+        matches: another writer got there first."""
+        doc, problem_doc = plan.to_dict(), self._problem_doc(problem, plan)
+        now = self.plans.clock()
+        with self.plans.engine.begin() as conn:
+            claimed = conn.execute(
+                update(run_items)
+                .where(run_items.c.run_id == run_id, run_items.c.rep_id == plan.rep_id, *claim)
+                .values(**item, plan_id=doc["plan_id"], updated_at=now)
+            ).rowcount
+            if not claimed:
+                return
+            if replaces is not None:
+                conn.execute(delete(sweeps).where(sweeps.c.plan_id == replaces))
+            plan_id = self.plans.insert_plan(
+                conn, problem_doc, doc, run_id=run_id, created_by=self.created_by
+            )
+            swept = sorted(
+                {s.building_id for s in plan.stops if s.type == "sweep" and s.building_id}
+            )
+            if swept:
+                conn.execute(insert(sweeps), list(self._sweep_rows(plan_id, plan, swept)))
+            self._enqueue(conn, "plan.finished", run_id, plan_id, {"plan": doc}, now)
 
     def _sweep_rows(
         self, plan_id: str, plan: DayPlan, swept: Iterable[str]

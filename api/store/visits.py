@@ -7,7 +7,8 @@
 
 A record id is stored once: saving the same document again is a no-op that answers the
 stored one (:class:`Saved` says which), and another document under a stored id is a
-:class:`RecordConflict`.
+:class:`RecordConflict` — also when another transaction stores the id first, between this
+one's read and its insert (the unique index refuses the insert; the record is read back).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from api.store.plans import PlanStore, dumps, sha256_json
 from api.store.run_tables import runs
@@ -74,8 +76,29 @@ class VisitStore:
         created_by: str | None = None,
         fields: Sequence[str] | None = None,
     ) -> list[Saved]:
-        """``save`` inside the caller's transaction."""
-        ids = [str(d["record_id"]) for d in docs]
+        """``save`` inside the caller's transaction.
+
+        A record another transaction stores after this one read (its insert waits for that
+        one, then meets the unique index) is answered as if it had been stored before: the
+        insert is rolled back to a savepoint, the raced ids are read back, and the records
+        are weighed again against them (a replay, or a RecordConflict)."""
+        stored = self._stored(conn, [str(d["record_id"]) for d in docs])
+        while True:
+            out, rows = self._weigh(docs, stored, created_by=created_by, fields=fields)
+            if not rows:
+                return out
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(visits), rows)
+                return out
+            except IntegrityError:
+                raced = self._stored(conn, [str(r["record_id"]) for r in rows])
+                if not raced:  # no other transaction stored any of them: not a race
+                    raise
+                stored.update(raced)  # grows every turn: the loop ends
+
+    def _stored(self, conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """The stored ``(sha256, body)`` of each of ``ids`` that is stored."""
         stored: dict[str, tuple[str, str]] = {}
         for chunk in range(0, len(ids), 500):
             rows = conn.execute(
@@ -84,6 +107,18 @@ class VisitStore:
                 )
             ).all()
             stored.update({r.record_id: (r.sha256, r.body) for r in rows})
+        return stored
+
+    def _weigh(
+        self,
+        docs: Sequence[dict[str, Any]],
+        stored: dict[str, tuple[str, str]],
+        *,
+        created_by: str | None,
+        fields: Sequence[str] | None,
+    ) -> tuple[list[Saved], list[dict[str, Any]]]:
+        """What saving ``docs`` answers, given the ``stored`` records, and the rows to insert
+        for the others; RecordConflict for the first stored id with other content."""
         now = self.plans.clock()
         out: list[Saved] = []
         rows_to_add = []
@@ -111,9 +146,7 @@ class VisitStore:
                 }
             )
             out.append(Saved(record_id=record_id, body=body, created=True))
-        if rows_to_add:
-            conn.execute(insert(visits), rows_to_add)
-        return out
+        return out, rows_to_add
 
     def get(self, record_id: str) -> dict[str, Any] | None:
         """The stored record ``record_id``, or None."""

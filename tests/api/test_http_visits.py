@@ -1,15 +1,21 @@
-"""Visit records, the audit and the debrief over real HTTP: roles, idempotency, 422 naming the
-field with nothing stored, flags on a fabricated record, the debrief against the plan."""
+"""Visit records, the audit and the debrief over real HTTP: roles, idempotency (also for
+posts racing on PostgreSQL), 422 naming the field with nothing stored, flags on a fabricated
+record, the debrief against the plan."""
 
 from __future__ import annotations
 
 import copy
+import threading
 from typing import Any
 
+import httpx
 import pytest
 
 from api.documents.audit import AuditOut
 from api.documents.debrief import DebriefOut
+from api.store.visits import VisitStore
+from tests.api.conftest import running_api
+from tests.api.databases import backend_of
 
 DAY = "2026-12-03"
 
@@ -55,9 +61,10 @@ def test_a_rep_posts_its_visits_and_reads_its_day_back(api, planned):
             assert r.status_code == 201, r.text
             assert r.json()["crs"] == "wgs84"
         day = c.get(f"/v1/reps/r17/visits/{DAY}")
-        assert c.get(f"/v1/visits/{records[0]['record_id']}").json()["lead_id"] == records[0][
-            "lead_id"
-        ]
+        assert (
+            c.get(f"/v1/visits/{records[0]['record_id']}").json()["lead_id"]
+            == records[0]["lead_id"]
+        )
     assert day.status_code == 200
     assert [x["record_id"] for x in day.json()["records"]] == [x["record_id"] for x in records]
 
@@ -96,6 +103,87 @@ def test_a_rep_key_may_not_post_or_read_another_reps_visits(api, planned):
         assert c.post("/v1/visits", json=doc).status_code == 201
 
 
+def _race_key(body: dict[str, Any], i: int) -> dict[str, str]:
+    """The Idempotency-Key header of the i-th racing post of a record."""
+    return {"Idempotency-Key": f"{body['record_id']}-{i}"}
+
+
+def _race_posts(url: str, key: str, bodies: list[dict[str, Any]]) -> list[httpx.Response]:
+    """POST every body at once, each on its own open connection with its own Idempotency-Key
+    (released together by a barrier); the answers in the order of ``bodies``."""
+    barrier = threading.Barrier(len(bodies), timeout=30)
+    answers: list[httpx.Response | None] = [None] * len(bodies)
+    headers = {"Authorization": f"Bearer {key}"}
+
+    def post(i: int) -> None:
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as c:
+            c.get("/healthz")  # the connection is open before the race starts
+            barrier.wait()
+            answers[i] = c.post("/v1/visits", json=bodies[i], headers=_race_key(bodies[i], i))
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(len(bodies))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(a is not None for a in answers), "a racing post did not answer"
+    return [a for a in answers if a is not None]
+
+
+@pytest.mark.parametrize(
+    "notes",
+    [
+        ["same"] * 8,  # eight posts of one record: one stores it, seven are replays
+        ["first", "second"] * 4,  # two contents under one id: the other content is a conflict
+    ],
+)
+def test_posts_of_one_record_id_racing_answer_like_sequential_posts_and_store_it_once(
+    db_url, notes
+):
+    if backend_of(db_url) == "sqlite":
+        pytest.skip("SQLite serialises writers: no two transactions write at once")
+    with running_api(db_url, solver_workers=1) as api:
+        for round_ in range(5):  # a few rounds: each is one chance for the race
+            record_id = f"race-{round_}"
+            bodies = [
+                {
+                    "record_id": record_id,
+                    "rep_id": "r17",
+                    "lead_id": "L1",
+                    "date": DAY,
+                    "check_in": f"{DAY}T09:00:00+08:00",
+                    "check_out": f"{DAY}T09:30:00+08:00",
+                    "location": {"lat": 39.99, "lon": 116.47},
+                    "accuracy_m": 10.0,
+                    "outcome": "met_staff",
+                    "note": note,
+                }
+                for note in notes
+            ]
+            answers = _race_posts(api.url, api.keys["crm"], bodies)
+            statuses = [a.status_code for a in answers]
+            assert 500 not in statuses, [a.text for a in answers if a.status_code == 500]
+            assert statuses.count(201) == 1, [(a.status_code, a.text) for a in answers]
+            winner = answers[statuses.index(201)]
+            stored = VisitStore(api.store).of_day(DAY)
+            assert [r for r in stored if r["record_id"] == record_id] == [winner.json()]
+            for body, answer in zip(bodies, answers, strict=True):
+                if answer is winner:
+                    continue
+                if body["note"] == winner.json()["note"]:  # a replay, as a repeated post is
+                    assert answer.status_code == 200, answer.text
+                    assert answer.headers["idempotent-replayed"] == "true"
+                    assert answer.text == winner.text
+                else:  # other content under a stored id
+                    assert answer.status_code == 409, answer.text
+                    assert answer.json()["code"] == "record_conflict"
+            # each key answers its retry as it answered the post (a 409 released its key)
+            with api.client("crm") as c:
+                for i, (body, answer) in enumerate(zip(bodies, answers, strict=True)):
+                    again = c.post("/v1/visits", json=body, headers=_race_key(body, i))
+                    assert (again.status_code, again.text) == (answer.status_code, answer.text)
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -119,9 +207,7 @@ def test_a_bad_record_is_422_naming_the_field_and_nothing_is_stored(api, planned
         assert c.get(f"/v1/visits/{doc['record_id']}").status_code == 404
 
 
-def test_the_audit_flags_a_fabricated_record_with_evidence_and_draws_a_seeded_sample(
-    api, planned
-):
+def test_the_audit_flags_a_fabricated_record_with_evidence_and_draws_a_seeded_sample(api, planned):
     honest = records_of(planned, "aud", rep="r55")
     fake = copy.deepcopy(honest[-1])
     fake.update(record_id="aud-fake", effective=True, outcome="not_in")

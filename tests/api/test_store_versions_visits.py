@@ -130,7 +130,8 @@ def test_a_record_saved_again_is_replayed_and_other_content_stores_nothing(store
 
 
 def test_a_record_id_is_stored_once_even_when_two_saves_race(store):
-    # the loser either reads the winner's row (a replay) or meets the unique index
+    # the loser either reads the winner's row, or meets the unique index and reads it back:
+    # a replay either way, as if the winner had been stored before it
     visits = VisitStore(store)
 
     def save(conn: Connection) -> str:
@@ -138,5 +139,25 @@ def test_a_record_id_is_stored_once_even_when_two_saves_race(store):
         return "stored" if saved.created else "replayed"
 
     results = _race(store, save)
-    assert results in (["conflict", "stored"], ["replayed", "stored"])
+    assert results == ["replayed", "stored"]
+    assert len(visits.of_rep_day("r17", "2026-11-27")) == 1
+
+
+def test_a_record_stored_with_other_content_by_a_racing_save_is_a_conflict(store):
+    # the loser meets the unique index, reads the winner's row back: other content
+    visits = VisitStore(store)
+    notes = iter(["first", "second"])
+    lock = threading.Lock()
+
+    def save(conn: Connection) -> str:
+        with lock:
+            note = next(notes)
+        try:
+            visits.insert(conn, [_record("same", "09:00", note=note)])
+        except RecordConflict as err:
+            return f"record_conflict {err.record_id}"
+        return "stored"
+
+    results = _race(store, save)
+    assert results == ["record_conflict same", "stored"]
     assert len(visits.of_rep_day("r17", "2026-11-27")) == 1
