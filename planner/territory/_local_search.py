@@ -34,6 +34,7 @@ _EPS = 1e-6
 _MOVES_PER_REP = 4
 _SWAP_NEIGHBOURS = 3
 _OUT_NEAR = 6  # reps nearest a building an out-of-band rep may hand it to
+_FAR_STOPS = 3  # a rep's farthest buildings offered to the reps nearest them
 _SETTLED = 1e-3  # a sweep gaining less than this share of the objective counts as stuck
 
 
@@ -336,25 +337,29 @@ class Search:
         visiting it already), wherever ``a``'s own neighbours are: for a rep whose private
         buildings lie across the city."""
         best: Best = (-_EPS, ())
-        free = np.array(self.free, dtype=np.intp)
         st = self.state
         for s, pieces in self._by_stop(a).items():
-            d = np.linalg.norm(self._centres[free] - st.pool.stop_xy[s], axis=1)
-            near = [int(free[k]) for k in np.argsort(d, kind="stable")[: _OUT_NEAR + 1]]
             visitors = [j for j in self.free if s in st.stop_leads[j]]
-            for q in dict.fromkeys([*near, *visitors]):
+            for q in dict.fromkeys([*self._nearest_reps(s), *visitors]):
                 if q == a:
                     continue
                 best = self._cheaper(best, self._stop_moves(a, q, s, pieces), wt, vt)
         return best
 
     def best_exchange(self, a: int, group: list[int], wt: float, vt: float) -> Best:
-        """The best exchange of buildings between ``a`` and a neighbour where each side's
-        building lies nearer the other's centre (a compactness step the bands allow)."""
+        """The best hand-over of buildings between ``a`` and a neighbour, or a rep near one
+        of ``a``'s farthest buildings, where each building given lies nearer its new rep's
+        centre: one building alone, or one each way (a compactness step the bands allow)."""
         best: Best = (-_EPS, ())
         mine = self._by_stop(a)
-        for q in group[1 : 1 + self.swap_width]:
-            ca, cq = self._ct[a], self._ct[q]
+        ca = self._ct[a]
+        partners = dict.fromkeys(group[1 : 1 + self.swap_width])
+        far = sorted(mine, key=lambda s: (-math.dist(self._xy[s], ca), s))[:_FAR_STOPS]
+        for s in far:
+            partners.update(dict.fromkeys(self._nearest_reps(s)))
+        partners.pop(a, None)
+        for q in partners:
+            cq = self._ct[q]
             give = [
                 m
                 for s, pieces in mine.items()
@@ -371,8 +376,15 @@ class Search:
                 and math.dist(self._xy[s], ca) < math.dist(self._xy[s], cq)
                 for m in self._stop_moves(q, a, s, pieces)[:1]
             ]
-            best = self._cheaper(best, (out + back for out in give for back in take), wt, vt)
+            options = [*give, *(out + back for out in give for back in take)]
+            best = self._cheaper(best, options, wt, vt)
         return best
+
+    def _nearest_reps(self, s: int) -> list[int]:
+        """The reps (that take pool leads) whose centres lie nearest stop ``s``."""
+        free = np.array(self.free, dtype=np.intp)
+        d = np.linalg.norm(self._centres[free] - self.state.pool.stop_xy[s], axis=1)
+        return [int(free[k]) for k in np.argsort(d, kind="stable")[: _OUT_NEAR + 1]]
 
     def best_swap(self, a: int, group: list[int], wt: float, vt: float) -> Best:
         st = self.state

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from geo import TravelModel, TravelTimeProvider
 from planner.territory._finish import moved_leads, place_leftovers, realise, settle_leads
+from planner.territory._kick import kick
 from planner.territory._local_search import local_search, objective
 from planner.territory._pool import build_pool
 from planner.territory._report import (
@@ -33,6 +34,11 @@ from planner.territory.problem import BalanceProblem
 
 MAX_PASSES = 8
 """Local-search sweeps over the team (each visits every rep once), as many again widened."""
+MAX_KICKS = 10
+"""Kicks of the iterated local search while the time limit allows (``_kick``)."""
+KICKS_WITHOUT_CLOCK = 2
+"""Kicks when no clock is given (repeatable answers)."""
+_IDLE_KICKS = 3  # kicks in a row that found nothing better end the search
 _REPORT_SHARE = 0.85  # of the time limit for the search; the rest for figures and shapes
 
 
@@ -92,6 +98,21 @@ def balance(
         candidates.append((objective(state, costs), len(candidates), state))
     state = min(candidates, key=lambda c: (c[0], c[1]))[2]
     moves = local_search(state, costs, out_of_time, max_passes)
+    best = objective(state, costs)
+    idle = 0
+    for round_no in range(MAX_KICKS if clock else KICKS_WITHOUT_CLOCK):
+        if out_of_time() or idle >= _IDLE_KICKS:
+            break
+        kicked = kick(state, round_no)
+        if kicked is None:
+            break
+        trial = State(pool, model, kicked, list(state.unassigned))
+        moves += local_search(trial, costs, out_of_time, max_passes)
+        score = objective(trial, costs)
+        if score < best:
+            state, best, idle = trial, score, 0
+        else:
+            idle += 1
     owner_of, unassigned = realise(state)
     settle_leads(state, owner_of, costs)
     loads = rep_loads(state, owner_of)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from geo import TravelModel
 from planner import BalanceWeights, Site
 from planner.territory._finish import realise, settle_leads
+from planner.territory._kick import kick
 from planner.territory._pool import build_pool
 from planner.territory._state import State
 from planner.territory.objective import costs_for
@@ -55,3 +56,28 @@ def test_settling_moves_nothing_when_the_leads_are_alike() -> None:
     before = list(owner_of)
     assert settle_leads(state, owner_of, costs_for(BalanceWeights())) == 0
     assert owner_of == before and state.pieces == [{0: 4, 1: 4}]
+
+
+def test_a_kick_hands_a_far_building_to_the_nearest_rep_that_may_take_it() -> None:
+    # a, b and c each hold a building next to their base; a also holds F, 5 km off, next
+    # to b and c's bases, whose leads b had before (reclaimed): F must go to c
+    reps = [rep("a", 0, 0, min_leads=0), rep("b", 5, 0, min_leads=0), rep("c", 5, 0.3)]
+    sites = [Site(id=x, location=at(*where)) for x, where in (("A", (0, 0)), ("B", (5, 0)))]
+    sites += [Site(id="C", location=at(5, 0.3)), Site(id="F", location=at(5, 0.1))]
+    leads = [lead(f"{x}{i}", 0, 0, building_id=x) for x in "ABC" for i in range(3)]
+    leads += [
+        lead(f"F{i}", 5, 0.1, building_id="F", status="reclaimed", previous_owner="b")
+        for i in range(2)
+    ]
+    pool = build_pool(problem(reps, leads, sites))
+    holder = {"A": 0, "B": 1, "C": 2, "F": 0}
+    pieces = [{holder[pool.stops[u.stop].building_id or ""]: u.size} for u in pool.units]
+    state = State(pool, TravelModel(), pieces, [0] * len(pieces))
+
+    kicked = kick(state, 0)
+
+    assert kicked is not None
+    far = next(u for u, unit in enumerate(pool.units) if unit.excluded)
+    assert kicked[far] == {2: 2}
+    assert all(kicked[u] == p for u, p in enumerate(pieces) if 0 not in p)  # only a gives
+    assert kick(state, 1) is None  # the next kick takes from the next reps: b and c are tight
