@@ -57,9 +57,7 @@ def city_day(city: SyntheticCity, mode: str, n: int, seed: int) -> dict[str, Any
     }
 
 
-def plan_days(
-    days: list[dict[str, Any]], travel: TravelSource, limit: float
-) -> dict[str, float]:
+def plan_days(days: list[dict[str, Any]], travel: TravelSource, limit: float) -> dict[str, float]:
     settings = SolveSettings(travel=travel)
     rows: list[dict[str, Any]] = []
     for doc in days:

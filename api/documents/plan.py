@@ -35,7 +35,7 @@ class LinksOut(_Out):
     amap: str | None = Field(
         None,
         description="Amap route plan to the stop: `amapuri://route/plan/?dlat=..&dlon=..&dname=.."
-        "&dev=0&t=1` in GCJ-02 (t: 0 car, 1 transit, 2 walk, 3 bike, by the rep's mode)"
+        "&dev=0&t=1` in GCJ-02 (t: 0 car, 1 transit, 2 walk, 3 bike, by the rep's mode)",
     )
     baidu: str | None = Field(
         None,

@@ -229,9 +229,7 @@ class PlanStore:
             .exists()
         )
         query = (
-            select(plans.c.body)
-            .where(plans.c.run_id == run_id, ~replaced)
-            .order_by(plans.c.seq)
+            select(plans.c.body).where(plans.c.run_id == run_id, ~replaced).order_by(plans.c.seq)
         )
         with self.reads.connect() as conn:
             return [json.loads(b) for b in conn.execute(query).scalars()]

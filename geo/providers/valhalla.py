@@ -211,9 +211,7 @@ class ValhallaProvider:
         used = "walk" if costing == COSTING["walk"] else mode
         return crow_km / SPEED_CAPS_KMH[used] * 60.0
 
-    def _untimed(
-        self, a: LatLon, b: LatLon, mode: str
-    ) -> tuple[float, str, float, Leg | None]:
+    def _untimed(self, a: LatLon, b: LatLon, mode: str) -> tuple[float, str, float, Leg | None]:
         """What ``leg`` and ``leg_arriving`` share: the straight line, the costing, the
         speed cap's minutes, and the leg itself when the time of day does not change it
         (the same place, or a costing without timetable or traffic)."""
