@@ -51,6 +51,8 @@ def kick(state: State, round_no: int) -> list[Pieces] | None:
             if np.linalg.norm(xy - state.centres[j]) <= far:
                 continue
             k = pieces[u].get(j, 0)
+            if count[j] - k < pool.lower[j]:
+                continue  # never below its lower bound
             order = np.argsort(np.linalg.norm(state.centres[takers] - xy, axis=1), kind="stable")
             for q in (int(takers[i]) for i in order):
                 if q != j and q not in unit.excluded and count[q] + k <= pool.upper[q]:

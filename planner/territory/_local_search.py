@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from geo import TravelModel
 from planner.territory._state import State
-from planner.territory.objective import VALUE_BAND, WORKLOAD_BAND, Costs, rep_cost
+from planner.territory.objective import VALUE_BAND, WORKLOAD_BAND, Costs, past_promise, rep_cost
 
 Array = npt.NDArray[np.float64]
 Move = tuple[int, int, int, int]  # (unit, from rep, to rep, leads)
@@ -498,6 +498,22 @@ class Search:
 def objective(state: State, costs: Costs) -> float:
     """The objective of ``state`` (to choose between starting points)."""
     return Search(state, costs).total()
+
+
+def score(state: State, costs: Costs) -> tuple[int, int, float]:
+    """How good ``state`` is, to choose between answers: first the leads short of the
+    lower bounds, then the reps beyond the promised bands (less their margin), then the
+    objective; a gain elsewhere never buys a rep out of its band."""
+    search = Search(state, costs)
+    wt, vt = search.targets()
+    pool = state.pool
+    short = sum(max(0, pool.lower[j] - search.count[j]) for j in search.free)
+    beyond = sum(
+        1
+        for j in search.free
+        if past_promise(costs, search.effort[j] + search.travel[j], wt, search.value[j], vt) > 0
+    )
+    return short, beyond, search.total()
 
 
 def local_search(

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from geo import TravelModel, TravelTimeProvider
 from planner.territory._finish import moved_leads, place_leftovers, realise, settle_leads
 from planner.territory._kick import kick
-from planner.territory._local_search import local_search, objective
+from planner.territory._local_search import local_search, objective, score
 from planner.territory._pool import build_pool
 from planner.territory._report import (
     building_splits,
@@ -97,20 +97,26 @@ def balance(
         place_leftovers(state)
         candidates.append((objective(state, costs), len(candidates), state))
     state = min(candidates, key=lambda c: (c[0], c[1]))[2]
+    began = clock() if clock else 0.0
     moves = local_search(state, costs, out_of_time, max_passes)
-    best = objective(state, costs)
+    searched = (clock() - began) if clock else 0.0
+
+    def time_for_a_search() -> bool:  # a kick cut short by the clock is time lost
+        return clock is None or budget - (clock() - start) > searched
+
+    best = score(state, costs)
     idle = 0
     for round_no in range(MAX_KICKS if clock else KICKS_WITHOUT_CLOCK):
-        if out_of_time() or idle >= _IDLE_KICKS:
+        if idle >= _IDLE_KICKS or not time_for_a_search():
             break
         kicked = kick(state, round_no)
         if kicked is None:
             break
         trial = State(pool, model, kicked, list(state.unassigned))
         moves += local_search(trial, costs, out_of_time, max_passes)
-        score = objective(trial, costs)
-        if score < best:
-            state, best, idle = trial, score, 0
+        trial_score = score(trial, costs)
+        if trial_score < best:
+            state, best, idle = trial, trial_score, 0
         else:
             idle += 1
     owner_of, unassigned = realise(state)
