@@ -3,6 +3,8 @@ turn pieces into leads, and say why a lead stays unassigned."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from planner.territory._pool import Pool
@@ -134,12 +136,15 @@ def settle_leads(state: State, owner_of: list[int | None], costs: Costs) -> int:
     def cost(j: int, w: float, v: float) -> float:
         return rep_cost(costs, w, v, wt, vt, is_new=reps[j].is_new, capacity=reps[j].capacity_min)
 
+    centre = [(float(x), float(y)) for x, y in state.centres]
+    where = [(float(x), float(y)) for x, y in pool.stop_xy]
+    owner = [rep_index.get(x.owner or "") for x in leads]
+
     def kept(i: int, j: int) -> float:
         """What lead ``i`` with rep ``j`` saves: churn if it is ``j``'s today, less its km
         from ``j``'s centre."""
-        xy = pool.stop_xy[pool.lead_stop[i]]
-        star = costs.star * float(np.linalg.norm(xy - state.centres[j])) / 1000.0
-        return (costs.churn if rep_index.get(leads[i].owner or "") == j else 0.0) - star
+        star = costs.star * math.dist(where[pool.lead_stop[i]], centre[j]) / 1000.0
+        return (costs.churn if owner[i] == j else 0.0) - star
 
     def may_take(i: int, j: int) -> bool:
         return pool.takes_pool[j] and j not in pool.units[unit_of[i]].excluded

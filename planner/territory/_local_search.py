@@ -156,6 +156,42 @@ class Search:
         out: Array = self.sum_xy[j] / self.leads_here[j]
         return out
 
+    def _delta_one(self, u: int, a: int, b: int, k: int, wt: float, vt: float) -> float:
+        """``_delta`` of the single move of ``k`` leads of unit ``u`` from ``a`` to ``b``
+        (the search's hot path, without its bookkeeping)."""
+        pool = self.state.pool
+        n_a, n_b = self.count[a] - k, self.count[b] + k
+        if n_b > pool.upper[b] or n_a > pool.upper[a] or n_a < self.lower[a]:
+            return math.inf
+        st = self.state
+        c = self.costs
+        unit = pool.units[u]
+        s = unit.stop
+        piece = st.pieces[u]
+        pa, pb = piece.get(a, 0), piece.get(b, 0)
+        own_a, own_b = unit.own.get(a, 0), unit.own.get(b, 0)
+        kept = (min(own_b, pb + k) - min(own_b, pb)) - (min(own_a, pa) - min(own_a, pa - k))
+        xy = self._xy[s]
+        star = math.dist(xy, self._ct[b]) - math.dist(xy, self._ct[a])
+        total = c.star * k * star / 1000.0 - c.churn * kept
+        effort, value = k * self._effort_per[u], k * self._value_per[u]
+        work_a, work_b = -effort, effort
+        if st.stop_leads[a].get(s, 0) == k:
+            saved = self.removal(a, s)
+            work_a -= saved
+            total -= c.travel * saved + self._piece[s]
+        if s not in st.stop_leads[b]:
+            added = self.insertion(b, s)[0]
+            work_b += added
+            total += c.travel * added + self._piece[s]
+        total += self.rep_cost(
+            a, self.effort[a] + self.travel[a] + work_a, self.value[a] - value, wt, vt
+        )
+        total += self.rep_cost(
+            b, self.effort[b] + self.travel[b] + work_b, self.value[b] + value, wt, vt
+        )
+        return total - self._cost_now(a, wt, vt) - self._cost_now(b, wt, vt)
+
     def _delta(self, moves: list[tuple[int, int, int, int]], wt: float, vt: float) -> float:
         """Objective change of applying ``moves`` ``(unit, from, to, leads)`` together."""
         st = self.state
@@ -306,7 +342,10 @@ class Search:
     def _cheaper(self, best: Best, options: Iterable[list[Move]], wt: float, vt: float) -> Best:
         """``best``, or the cheapest of ``options`` (moves made together) if it gains more."""
         for option in options:
-            delta = self._delta(option, wt, vt)
+            if len(option) == 1:
+                delta = self._delta_one(*option[0], wt, vt)
+            else:
+                delta = self._delta(option, wt, vt)
             if delta < best[0]:
                 best = (delta, tuple(x for m in option for x in m))
         return best
@@ -387,26 +426,44 @@ class Search:
         return [int(free[k]) for k in np.argsort(d, kind="stable")[: _OUT_NEAR + 1]]
 
     def best_swap(self, a: int, group: list[int], wt: float, vt: float) -> Best:
-        st = self.state
-        units = st.pool.units
+        """The best swap of everything ``a`` holds in one building for everything one of its
+        nearest neighbours holds in another, among swaps that move ``a`` towards a band
+        (for a rep outside one whose buildings are each too big to give alone)."""
         best: Best = (-_EPS, ())
         heavy = self.effort[a] + self.travel[a] > wt
         rich = self.value[a] > vt
+        mine = self._by_stop(a)
         for q in group[1 : 1 + self.swap_width]:
-            for u, k in st.held[a].items():
-                if q in units[u].excluded:
-                    continue
-                for w, m in st.held[q].items():
-                    if a in units[w].excluded or units[w].stop == units[u].stop:
-                        continue
-                    lighter = k * self._effort_per[u] > m * self._effort_per[w]
-                    poorer = k * self._value_per[u] > m * self._value_per[w]
-                    if lighter != heavy and poorer != rich:
+            give = self._whole(a, q, mine)
+            if not give:
+                continue
+            take = self._whole(q, a, self._by_stop(q))
+            options = []
+            for out in give:
+                e_out, v_out = self._totals(out)
+                for back in take:
+                    e_back, v_back = self._totals(back)
+                    if (e_out > e_back) != heavy and (v_out > v_back) != rich:
                         continue  # helps neither band
-                    d = self._delta([(u, a, q, k), (w, q, a, m)], wt, vt)
-                    if d < best[0]:
-                        best = (d, (u, a, q, k, w, q, a, m))
+                    options.append(out + back)
+            best = self._cheaper(best, options, wt, vt)
         return best
+
+    def _whole(self, p: int, q: int, held: dict[int, list[tuple[int, int]]]) -> list[list[Move]]:
+        """Everything ``p`` holds in a building, per building that ``q`` may take whole and
+        does not visit yet."""
+        units = self.state.pool.units
+        visits = self.state.stop_leads[q]
+        return [
+            [(u, p, q, k) for u, k in pieces]
+            for s, pieces in held.items()
+            if s not in visits and all(q not in units[u].excluded for u, _ in pieces)
+        ]
+
+    def _totals(self, moves: list[Move]) -> tuple[float, float]:
+        """Visit minutes and value the ``moves`` carry."""
+        effort = sum(k * self._effort_per[u] for u, _, _, k in moves)
+        return effort, sum(k * self._value_per[u] for u, _, _, k in moves)
 
     def out_of_band(self, j: int, wt: float, vt: float) -> bool:
         w = self.effort[j] + self.travel[j]

@@ -76,13 +76,13 @@ def initial_centres(pool: Pool) -> Array:
     return centres
 
 
-def territory_scale_km(pool: Pool) -> float:
+def territory_scale_km(pool: Pool, centres: Array | None = None) -> float:
     """The team's typical territory size: the mean km from each pool lead to the nearest
     starting centre (``initial_centres``) of a rep that takes pool leads."""
     free = [j for j in range(pool.n_reps) if pool.takes_pool[j]]
     if not pool.units or not free:
         return 0.0
-    centres = initial_centres(pool)[free]
+    centres = (initial_centres(pool) if centres is None else centres)[free]
     unit_xy = pool.stop_xy[[u.stop for u in pool.units]]
     weight = np.array([u.size for u in pool.units], dtype=np.float64)
     near = nearest(unit_xy, centres, 1)[:, 0]
@@ -115,28 +115,31 @@ def seed(
     pool: Pool,
     costs: Costs,
     workload: Callable[[list[Pieces]], Sequence[float]] | None = None,
+    centres: Array | None = None,
 ) -> tuple[list[Pieces], list[int]]:
     """Pieces and unassigned leads per unit after the seeding rounds.
 
     With ``workload`` (each rep's estimated minutes for given pieces), every round after
     the first evens the reps' workload rather than their lead counts: a rep's travel and
-    heavier leads of the round before count as leads it already holds.
+    heavier leads of the round before count as leads it already holds. ``centres``: the
+    starting centres when already computed (``initial_centres``).
     """
     if not pool.units:
         return [], []
-    centres = initial_centres(pool)
+    centres = initial_centres(pool) if centres is None else centres
     pieces: list[Pieces] = []
     left: list[int] = []
     # first where the leads are (a capacitated k-means: no churn, no pull to the base), so
     # that the centres leave yesterday's sprawl before the rounds that weigh the rest
     plain = replace(costs, flow_churn=0.0, flow_base_per_km=0.0)
+    by_base = nearest_bases(pool) if any(pool.takes_pool) else None
     for _ in range(_COMPACT_ROUNDS):
-        pieces, left = solve_flow(_flow_input(pool, centres, plain))
+        pieces, left = solve_flow(_flow_input(pool, centres, plain, by_base=by_base))
         centres = _recentre(pool, pieces, centres)
     offset: tuple[float, ...] = ()
     rich: Array = np.zeros(pool.n_reps)
     for r in range(_ROUNDS):
-        pieces, left = solve_flow(_flow_input(pool, centres, costs, offset, rich))
+        pieces, left = solve_flow(_flow_input(pool, centres, costs, offset, rich, by_base))
         centres = _recentre(pool, pieces, centres)
         if workload is not None and r < _ROUNDS - 1:
             offset = _workload_offset(pool, pieces, workload(pieces))
@@ -182,6 +185,7 @@ def _flow_input(
     costs: Costs,
     offset: tuple[float, ...] = (),
     rich: Array | None = None,
+    by_base: npt.NDArray[np.intp] | None = None,
 ) -> FlowInput:
     takers = np.array([j for j in range(pool.n_reps) if pool.takes_pool[j]], dtype=np.intp)
     unit_xy = pool.stop_xy[[u.stop for u in pool.units]]
@@ -190,7 +194,8 @@ def _flow_input(
     bonus: list[float] = []
     if len(takers):
         by_centre = takers[nearest(unit_xy, centres[takers], CANDIDATES + 4)]
-        by_base = takers[nearest(unit_xy, pool.base_xy[takers], _BASE_CANDIDATES)]
+        if by_base is None:
+            by_base = nearest_bases(pool)
         for u, unit in enumerate(pool.units):
             chosen = [int(j) for j in by_centre[u] if j not in unit.excluded][:CANDIDATES]
             if not chosen:
@@ -232,6 +237,15 @@ def _flow_input(
         step_offset=offset,
         unassigned_cost=costs.flow_unassigned,
     )
+
+
+def nearest_bases(pool: Pool) -> npt.NDArray[np.intp]:
+    """Each unit's nearest reps by base (of those that take pool leads): the same in every
+    round, so computed once."""
+    takers = np.array([j for j in range(pool.n_reps) if pool.takes_pool[j]], dtype=np.intp)
+    unit_xy = pool.stop_xy[[u.stop for u in pool.units]]
+    out: npt.NDArray[np.intp] = takers[nearest(unit_xy, pool.base_xy[takers], _BASE_CANDIDATES)]
+    return out
 
 
 def _eligible_fallback(

@@ -26,7 +26,7 @@ from planner.territory._report import (
     rep_loads,
     territories,
 )
-from planner.territory._seed import keep_owners, seed, territory_scale_km
+from planner.territory._seed import initial_centres, keep_owners, seed, territory_scale_km
 from planner.territory._state import Pieces, State
 from planner.territory.allocation import Allocation
 from planner.territory.objective import costs_for
@@ -36,7 +36,7 @@ MAX_PASSES = 8
 """Local-search sweeps over the team (each visits every rep once), as many again widened."""
 MAX_KICKS = 10
 """Kicks of the iterated local search while the time limit allows (``_kick``)."""
-KICKS_WITHOUT_CLOCK = 2
+KICKS_WITHOUT_CLOCK = 5
 """Kicks when no clock is given (repeatable answers)."""
 _IDLE_KICKS = 3  # kicks in a row that found nothing better end the search
 _REPORT_SHARE = 0.85  # of the time limit for the search; the rest for figures and shapes
@@ -78,14 +78,15 @@ def balance(
     pool = build_pool(problem)
     weights = problem.options.weights
     costs = costs_for(weights)
-    costs = costs.relative(territory_scale_km(pool))
+    centres = initial_centres(pool)
+    costs = costs.relative(territory_scale_km(pool, centres))
     model = travel or TravelModel()
 
     def workload(pieces: list[Pieces]) -> list[float]:
         trial = State(pool, model, pieces, [0] * len(pieces))
         return [trial.workload(j) for j in range(pool.n_reps)]
 
-    fresh, left = seed(pool, costs, workload)
+    fresh, left = seed(pool, costs, workload, centres)
     starts = [fresh]
     owned = sum(k for u in pool.units for k in u.own.values())
     kept = keep_owners(pool, fresh) if owned * 2 >= sum(u.size for u in pool.units) > 0 else None

@@ -128,11 +128,15 @@ def rep_cost(
 ) -> float:
     """What one rep's workload and value cost against the team's targets ``wt`` and ``vt``:
     the bands, the steep cost past the promise (unless ``steep`` is off), a new rep's value
-    shortfall and the minutes over its capacity."""
-    out = banded(workload, wt, WORKLOAD_BAND * wt, c.workload_in, c.workload_out)
-    out += banded(value, vt, VALUE_BAND * vt, c.value_in, c.value_out)
+    shortfall and the minutes over its capacity. (``banded`` and ``past_promise`` written
+    out: the local search prices hundreds of thousands of moves with it.)"""
+    off_w, off_v = abs(workload - wt), abs(value - vt)
+    out = c.workload_in * off_w + c.value_in * off_v
+    out += c.workload_out * max(0.0, off_w - WORKLOAD_BAND * wt)
+    out += c.value_out * max(0.0, off_v - VALUE_BAND * vt)
     if steep:
-        out += past_promise(c, workload, wt, value, vt)
+        out += c.workload_past * max(0.0, off_w - PAST_WORKLOAD * wt)
+        out += c.value_past * max(0.0, off_v - PAST_VALUE * vt)
     if is_new:
         out += c.new_value_short * max(0.0, (1 - VALUE_BAND) * vt - value)
     if capacity is not None:

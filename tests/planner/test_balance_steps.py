@@ -1,13 +1,22 @@
-"""The balancer's last step on the realised leads: leads of a building two reps visit anyway
-move or swap between them to even value and workload, and nothing else changes."""
+"""The balancer's steps one at a time: settling the realised leads of shared buildings, the
+kicks of the iterated local search, and the search's fast pricing of a single move."""
 
 from __future__ import annotations
 
+import math
+import random
+
+import pytest
+
+from api.documents.balance import parse_balance_request
+from bench.balance import synthetic_request
 from geo import TravelModel
 from planner import BalanceWeights, Site
 from planner.territory._finish import realise, settle_leads
 from planner.territory._kick import kick
+from planner.territory._local_search import Search
 from planner.territory._pool import build_pool
+from planner.territory._seed import seed
 from planner.territory._state import State
 from planner.territory.objective import costs_for
 from tests.planner.balance_factories import at, lead, problem, rep
@@ -81,3 +90,28 @@ def test_a_kick_hands_a_far_building_to_the_nearest_rep_that_may_take_it() -> No
     assert kicked[far] == {2: 2}
     assert all(kicked[u] == p for u, p in enumerate(pieces) if 0 not in p)  # only a gives
     assert kick(state, 1) is None  # the next kick takes from the next reps: b and c are tight
+
+
+def test_the_search_prices_a_single_move_as_its_general_pricing_does() -> None:
+    doc = synthetic_request(600, 12, seed=3)
+    p = parse_balance_request(doc)
+    pool = build_pool(p)
+    costs = costs_for(BalanceWeights())
+    fresh, left = seed(pool, costs)
+    search = Search(State(pool, TravelModel(), fresh, list(left)), costs)
+    wt, vt = search.targets()
+    rng = random.Random(0)
+    checked = 0
+    for _ in range(3000):
+        u = rng.randrange(len(pool.units))
+        piece = search.state.pieces[u]
+        if not piece:
+            continue
+        a = rng.choice(sorted(piece))
+        b = rng.choice([j for j in search.free if j != a])
+        k = rng.randint(1, piece[a])
+        fast = search._delta_one(u, a, b, k, wt, vt)
+        general = search._delta([(u, a, b, k)], wt, vt)
+        assert fast == pytest.approx(general, rel=1e-9, abs=1e-6), (u, a, b, k)
+        checked += math.isfinite(general)
+    assert checked > 1000
