@@ -259,8 +259,14 @@ def _eligible_fallback(
 
 
 def _recentre(pool: Pool, pieces: list[Pieces], centres: Array) -> Array:
+    """The centre of all each rep holds: its pool leads in ``pieces`` and its private leads
+    (which stay with it, so its territory is built around them too)."""
     sums = np.zeros((pool.n_reps, 2))
     counts = np.zeros(pool.n_reps)
+    for s, stop in enumerate(pool.stops):
+        for j, k in stop.private.items():
+            sums[j] += k * pool.stop_xy[s]
+            counts[j] += k
     for u, piece in enumerate(pieces):
         xy = pool.stop_xy[pool.units[u].stop]
         for j, k in piece.items():
