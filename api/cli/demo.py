@@ -13,7 +13,10 @@ from api.cli._common import err, progress, summary_table
 from api.cli.balance import balance_branch
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from planner import DayPlan, DayProblem
+    from planner.runs.sweeps import BranchProblems
 
 
 def demo(
@@ -62,23 +65,21 @@ def demo(
             f"planning {len(problems)} reps of {branch['branch_id']}", total=len(problems)
         )
         for day in problems:
-            rep_id = day.rep.id
-            doc = problem_document(
-                planned_doc,
-                position[rep_id],
-                {b.id for b in day.buildings},
-                day.skipped_sweeps,
-            )
-            result = solve(day, plan_id=str(uuid.uuid4()))
-            (out / "problems" / f"{rep_id}.json").write_text(json.dumps(doc, indent=2), "utf-8")
-            (out / "plans" / f"{rep_id}.json").write_text(
-                json.dumps(result.to_dict(), ensure_ascii=False, indent=2), "utf-8"
-            )
-            for f in result.geometry["features"]:
-                features.append({**f, "properties": {**f["properties"], "rep_id": rep_id}})
-            plans.append(result)
+            plans.append(solve(day, plan_id=str(uuid.uuid4())))
             days.append(day)
             bar.advance(task)
+        recovered = _second_pass(split, days, plans, bar)
+    for day, result in zip(days, plans, strict=True):
+        rep_id = day.rep.id
+        doc = problem_document(
+            planned_doc, position[rep_id], {b.id for b in day.buildings}, day.skipped_sweeps
+        )
+        (out / "problems" / f"{rep_id}.json").write_text(json.dumps(doc, indent=2), "utf-8")
+        (out / "plans" / f"{rep_id}.json").write_text(
+            json.dumps(result.to_dict(), ensure_ascii=False, indent=2), "utf-8"
+        )
+        for f in result.geometry["features"]:
+            features.append({**f, "properties": {**f["properties"], "rep_id": rep_id}})
     (out / "routes.geojson").write_text(
         json.dumps({"type": "FeatureCollection", "features": features}), "utf-8"
     )
@@ -87,6 +88,8 @@ def demo(
         "utf-8",
     )
     err.print(summary_table(f"{branch['branch_id']} — {branch['date']}", plans))
+    if recovered:
+        err.print(f"second sweep pass: {recovered} building(s) left unswept by their owner swept")
     err.print(f"wrote {out}/balance.json, {out}/territories.geojson (the balanced pool),")
     err.print(f"{out}/plans/*.json, {out}/problems/*.json, {out}/routes.geojson (map data)")
     err.print(f"and {out}/routes.svg (a map to open in a browser)")
@@ -95,6 +98,34 @@ def demo(
         err.print(f"stored the balance and run [bold]{run_id}[/] in {db}")
     hint = console_hint(db or f"sqlite:///{out}/ironroute.db", branch, out, stored=db is not None)
     err.print(hint, soft_wrap=True)
+
+
+def _second_pass(
+    split: BranchProblems, days: list[DayProblem], plans: list[DayPlan], bar: Progress
+) -> int:
+    """The morning run's second pass (``planner.runs.second_pass``), in place: a contested
+    building its owner left unswept is offered to the next rep, whose re-plan replaces its
+    plan when it sweeps the building and ranks at least as high. Returns the buildings
+    recovered."""
+    from planner import solve
+    from planner.runs.second_pass import PlanOutline, better, offers, second_problem
+
+    outlines = {day.rep.id: PlanOutline.of(plan) for day, plan in zip(days, plans, strict=True)}
+    offer = offers(split.assignment, days, outlines, split.sites)
+    index = {day.rep.id: i for i, day in enumerate(days)}
+    task = bar.add_task("second sweep pass", total=len(offer.reps))
+    recovered = 0
+    for rep_id in offer.reps:
+        i = index[rep_id]
+        problem = second_problem(days[i], offer)
+        result = solve(problem, plan_id=str(uuid.uuid4()))
+        after = PlanOutline.of(result)
+        released = offer.released[rep_id]
+        if better(problem, outlines[rep_id], after, released):
+            days[i], plans[i] = problem, result
+            recovered += len(after.swept & set(released))
+        bar.advance(task)
+    return recovered
 
 
 def store_demo(

@@ -142,6 +142,14 @@ def test_the_demo_plans_every_rep_with_checked_plans_and_a_geojson(tmp_path):
         problem = json.loads((out / "problems" / path.name).read_text())
         held = {k for k, v in balanced["assignments"].items() if v == path.stem}
         assert {lead["id"] for lead in problem["leads"]} == held
+    # one rep at most sweeps a building, after the second pass too
+    swept = [
+        stop["building_id"]
+        for path in plans
+        for stop in json.loads(path.read_text())["stops"]
+        if stop["type"] == "sweep"
+    ]
+    assert swept and len(swept) == len(set(swept))
 
 
 def test_planning_loads_no_geocoder_http_stack() -> None:
