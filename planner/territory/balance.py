@@ -39,7 +39,7 @@ MAX_KICKS = 10
 KICKS_WITHOUT_CLOCK = 5
 """Kicks when no clock is given (repeatable answers)."""
 _IDLE_KICKS = 3  # kicks in a row that found nothing better end the search
-_REPORT_SHARE = 0.85  # of the time limit for the search; the rest for figures and shapes
+_REPORT_SHARE = 0.85  # of the time limit for the search at most; the rest for figures and shapes
 
 
 def balance(
@@ -98,6 +98,11 @@ def balance(
         place_leftovers(state)
         candidates.append((objective(state, costs), len(candidates), state))
     state = min(candidates, key=lambda c: (c[0], c[1]))[2]
+    if clock:
+        # realising, settling, figures and shapes take about as long as the seeding did
+        # (≈ 3 s at 400 reps): the time limit covers the whole call
+        limit = problem.options.time_limit_s
+        budget = limit - max(limit * (1 - _REPORT_SHARE), clock() - start)
     began = clock() if clock else 0.0
     moves = local_search(state, costs, out_of_time, max_passes)
     searched = (clock() - began) if clock else 0.0
