@@ -1,8 +1,10 @@
 """Database engines and migrations: the one place that turns a URL into a SQLAlchemy engine.
 
 SQLite files run in WAL mode (readers never wait for the writer) with foreign keys on and
-real transactions (SQLAlchemy's recipe for pysqlite: ``BEGIN`` is emitted by us, so DDL and
-multi-statement writes are atomic). ``postgresql://`` URLs use psycopg 3. Migrations are
+real transactions (SQLAlchemy's recipe for pysqlite: ``BEGIN IMMEDIATE`` is emitted by us,
+so DDL and multi-statement writes are atomic, and a transaction takes the write lock when it
+starts: one that read first and then wrote would otherwise fail at once with "database is
+locked" when another writer committed in between, as the busy timeout cannot help there). ``postgresql://`` URLs use psycopg 3. Migrations are
 Alembic scripts shipped inside the package (``api/store/migrations``), so an installed
 ``ironroute`` finds them without a checkout.
 """
@@ -70,7 +72,7 @@ def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         if not conn.get_execution_options().get(READ_ONLY):
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def reader(engine: Engine) -> Engine:

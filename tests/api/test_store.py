@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import importlib.resources
+import threading
 from typing import Any
 
 import pytest
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
-from api.store.db import current_revision, head_revision, normalize_url
+from api.store.db import current_revision, head_revision, make_engine, normalize_url
 from api.store.plans import PlanStore
 from api.store.tables import problems
 from tests.conftest import assert_plan_valid
@@ -130,3 +131,33 @@ def test_the_migrations_ship_inside_the_api_package():
     versions = importlib.resources.files("api.store.migrations") / "versions"
     assert any(p.name.startswith("0001") for p in versions.iterdir())
     assert (importlib.resources.files("api.store.migrations") / "script.py.mako").is_file()
+
+
+def test_sqlite_transactions_that_read_then_write_wait_for_each_other(tmp_path) -> None:
+    # four threads each read a counter and write it back, 50 times: every transaction takes
+    # the write lock when it starts, so none fails with "database is locked" and none
+    # overwrites another's update
+    engine = make_engine(f"sqlite:///{tmp_path / 'race.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE counter (k INTEGER PRIMARY KEY, v INTEGER)"))
+        conn.execute(text("INSERT INTO counter VALUES (1, 0)"))
+    errors: list[str] = []
+
+    def bump() -> None:
+        for _ in range(50):
+            try:
+                with engine.begin() as conn:
+                    v = conn.execute(text("SELECT v FROM counter WHERE k = 1")).scalar_one()
+                    conn.execute(text("UPDATE counter SET v = :v WHERE k = 1"), {"v": v + 1})
+            except Exception as err:  # noqa: BLE001 - counted and shown below
+                errors.append(repr(err))
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT v FROM counter")).scalar_one() == 200
+    assert errors == []
+    engine.dispose()
