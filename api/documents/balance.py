@@ -102,6 +102,13 @@ class BalanceRequest(_Strict):
     crs: Literal["wgs84", "gcj02", "bd09"] | None = Field(
         None, description="Coordinate system of every location; default wgs84"
     )
+    branch_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="The branch whose pool this is (optional): the branch's day in the "
+        "console and at GET /v1/branches/{branch_id}/days/{date} shows its newest balance",
+    )
     reps: list[BalanceRepIn] = Field(min_length=1, max_length=2_000)
     leads: list[PoolLeadIn] = Field(max_length=100_000)
     buildings: list[BuildingIn] | None = Field(

@@ -42,7 +42,8 @@ def branch_day(
 ) -> BranchDay | None:
     """The branch's day, or None when no run of ``branch_id`` is stored for ``day``.
 
-    ``balance_id`` names the balance to show; without it, the newest of the last
+    ``balance_id`` names the balance to show; without it, the newest balance made for
+    ``branch_id`` (its request named the branch), else the newest of the last
     ``BALANCES_SEARCHED`` stored balances whose reps include every rep of the branch.
     """
     with store.reads.connect() as conn:
@@ -77,7 +78,7 @@ def branch_day(
         ).all()
         for row in rows:  # oldest first: the newest plan of each rep wins
             bodies[row.rep_id] = row.body
-        balance = _balance(conn, balance_id, set(rep_ids))
+        balance = _balance(conn, balance_id, branch_id, set(rep_ids))
     return BranchDay(
         branch_id=branch_id,
         date=day,
@@ -98,12 +99,20 @@ def branch_day(
     )
 
 
-def _balance(conn: Any, balance_id: str | None, rep_ids: set[str]) -> str | None:
+def _balance(conn: Any, balance_id: str | None, branch_id: str, rep_ids: set[str]) -> str | None:
     if balance_id is not None:
         body = conn.execute(
             select(balances.c.result).where(balances.c.balance_id == balance_id)
         ).scalar_one_or_none()
         return None if body is None else str(body)
+    own = conn.execute(
+        select(balances.c.result)
+        .where(balances.c.branch_id == branch_id)
+        .order_by(balances.c.seq.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if own is not None:
+        return str(own)
     newest = conn.execute(
         select(balances.c.result).order_by(balances.c.seq.desc()).limit(BALANCES_SEARCHED)
     ).scalars()

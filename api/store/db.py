@@ -4,9 +4,10 @@ SQLite files run in WAL mode (readers never wait for the writer) with foreign ke
 real transactions (SQLAlchemy's recipe for pysqlite: ``BEGIN IMMEDIATE`` is emitted by us,
 so DDL and multi-statement writes are atomic, and a transaction takes the write lock when it
 starts: one that read first and then wrote would otherwise fail at once with "database is
-locked" when another writer committed in between, as the busy timeout cannot help there). ``postgresql://`` URLs use psycopg 3. Migrations are
-Alembic scripts shipped inside the package (``api/store/migrations``), so an installed
-``ironroute`` finds them without a checkout.
+locked" when another writer committed in between, as the busy timeout cannot help there).
+``postgresql://`` URLs use psycopg 3. Migrations are Alembic scripts shipped inside the
+package (``api/store/migrations``), so an installed ``ironroute`` finds them without a
+checkout.
 """
 
 from __future__ import annotations

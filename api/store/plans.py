@@ -294,6 +294,7 @@ class PlanStore:
                 request=dumps(request),
                 result=dumps({**result, "balance_id": balance_id}),
                 created_at=self.clock(),
+                branch_id=request.get("branch_id"),
             )
         )
         return balance_id

@@ -72,6 +72,8 @@ balances = Table(
     Column("request", Text, nullable=False),
     Column("result", Text, nullable=False),
     Column("created_at", Instant, nullable=False),
+    Column("branch_id", String(64), nullable=True),  # the branch it balanced, if named
+    Index("ix_balances_branch_id_seq", "branch_id", "seq"),
 )
 
 api_keys = Table(

@@ -36,7 +36,8 @@ def pool_request(
     Returns
     -------
     dict
-        The request document (``reps``, ``leads``, ``buildings``, ``options``): every
+        The request document (``branch_id``, ``reps``, ``leads``, ``buildings``,
+        ``options``): every
         lead's ``owner`` is yesterday's rep; appointments and about 6 % more are
         ``private``; about 8 % are ``reclaimed`` from their rep (``owner`` null).
     """
@@ -70,6 +71,7 @@ def pool_request(
     buildings = [{"id": b["id"], "location": dict(b["location"])} for b in branch["buildings"]]
     return {
         "crs": branch["crs"],
+        "branch_id": branch["branch_id"],
         "reps": reps,
         "leads": leads,
         "buildings": buildings,

@@ -3,6 +3,7 @@ assets, the demo's --db option, and the SVG map's aspect (no browser needed here
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -200,3 +201,25 @@ def test_the_svg_map_draws_a_kilometre_east_as_long_as_a_kilometre_north():
     }  # fmt: skip
     east, north = _pixel_lengths(routes_svg([plan]))
     assert east == pytest.approx(north, rel=0.01)
+
+
+def test_the_branch_day_shows_the_newest_balance_made_for_that_branch(demo_day, tmp_path):
+    db = tmp_path / "copy.db"
+    db.write_bytes(Path(demo_day.db_url.removeprefix("sqlite:///")).read_bytes())
+    store = PlanStore.from_url(f"sqlite:///{db}")
+    branch_id, day = demo_day.branch["branch_id"], _date(demo_day)
+    before = branch_day(store, branch_id, day)
+    assert before is not None and before.balance is not None
+    ours = json.loads(before.balance)["balance_id"]
+    # newer balances of the same reps: one naming no branch, one of another branch
+    result = {k: v for k, v in json.loads(before.balance).items() if k != "balance_id"}
+    store.save_balance({"reps": []}, result)
+    store.save_balance({"branch_id": "elsewhere", "reps": []}, result)
+    still = branch_day(store, branch_id, day)
+    assert still is not None and still.balance is not None
+    assert json.loads(still.balance)["balance_id"] == ours
+    newer = store.save_balance({"branch_id": branch_id, "reps": []}, result)
+    now = branch_day(store, branch_id, day)
+    store.dispose()
+    assert now is not None and now.balance is not None
+    assert json.loads(now.balance)["balance_id"] == newer
