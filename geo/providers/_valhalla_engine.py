@@ -97,6 +97,7 @@ class Engine:
         self.config = config
         self.snap_m = snap_m
         self.calls = 0
+        self._router: Any = None
         try:
             self._actor = lib.Actor(config)
             self.status: dict[str, Any] = self._actor.status({"verbose": True})
@@ -104,6 +105,18 @@ class Engine:
             raise ProviderUnavailable(f"Valhalla cannot load its tiles: {err}") from err
         if not self.status.get("has_tiles", False):
             raise ProviderUnavailable("Valhalla found no road tiles in its config")
+
+    def _route_actor(self) -> Any:
+        """The actor routes go to: a second one, built on the first route. Once an actor
+        has answered a large matrix, every later route on it runs 2-3 times slower
+        (measured with pyvalhalla 3.9.1; bench/README.md section 6), and transit legs are
+        routes."""
+        if self._router is None:
+            try:
+                self._router = _library().Actor(self.config)
+            except (RuntimeError, OSError, AttributeError, ValueError) as err:
+                raise ProviderUnavailable(f"Valhalla cannot load its tiles: {err}") from err
+        return self._router
 
     def _max_pairs(self, costing: str) -> int:
         limits = self.config["service_limits"].get(costing, {})
@@ -145,35 +158,53 @@ class Engine:
         return seconds, km
 
     def route(
-        self, a: LatLon, b: LatLon, costing: str, date_time: str | None, options: Mapping[str, Any]
+        self,
+        a: LatLon,
+        b: LatLon,
+        costing: str,
+        date_time: str | None,
+        options: Mapping[str, Any],
+        *,
+        locate_on_error: bool = True,
     ) -> tuple[float, float]:
-        """Seconds and km of the best route from ``a`` to ``b``."""
+        """Seconds and km of the best route from ``a`` to ``b``.
+
+        Asks for no turn-by-turn directions (only the summary is read). Without
+        ``locate_on_error`` a failure is not followed by a ``locate`` request naming the
+        points off the network: for callers that know both points are on it.
+        """
         request: dict[str, Any] = {
             "locations": [_location(a, self.snap_m), _location(b, self.snap_m)],
             "costing": costing,
             "units": "kilometers",
+            "directions_type": "none",
             "costing_options": {key: dict(value) for key, value in options.items()},
         }
         if date_time is not None:
             request["date_time"] = {"type": 1, "value": date_time}
-        summary = self._call("route", request, [a, b])["trip"]["summary"]
+        answer = self._call("route", request, [a, b] if locate_on_error else [])
+        summary = answer["trip"]["summary"]
         return float(summary["time"]), float(summary["length"])
 
     def _call(self, action: str, request: dict[str, Any], points: Sequence[LatLon]) -> Any:
         self.calls += 1
+        actor = self._route_actor() if action == "route" else self._actor
         try:
-            return getattr(self._actor, action)(request)
+            return getattr(actor, action)(request)
         except RuntimeError as err:  # valhalla.ValhallaError is a RuntimeError
             raise self._explain(err, request["costing"], points) from err
 
     def _explain(self, err: RuntimeError, costing: str, points: Sequence[LatLon]) -> Exception:
-        """Name the points that cannot be placed on the network, when that is the cause."""
-        try:
-            found = self._actor.locate(
-                {"locations": [_location(p, self.snap_m) for p in points], "costing": costing}
-            )
-        except RuntimeError:
-            found = None
+        """Name the points that cannot be placed on the network, when that is the cause
+        (one ``locate`` request, skipped when no points are given)."""
+        found = None
+        if points:
+            try:
+                found = self._actor.locate(
+                    {"locations": [_location(p, self.snap_m) for p in points], "costing": costing}
+                )
+            except RuntimeError:
+                found = None
         if found is not None:
             off = tuple(i for i, hit in enumerate(found) if not hit.get("edges"))
             if off:

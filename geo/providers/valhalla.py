@@ -38,6 +38,7 @@ SPEED_CAPS_KMH: Mapping[str, float] = {"transit": 40.0, "drive": 60.0, "bike": 2
 MANIFEST = "ironroute_tiles.json"
 """The file :func:`geo.providers.valhalla_build.build_tiles` writes beside the tiles."""
 
+_WALK = COSTING["walk"]
 _SAME_PLACE_KM = 0.001
 _KEY_DIGITS = 6  # cache keys round coordinates to about 0.1 m
 _UNTIMED_TRANSIT_MIN = 720.0  # transit needs a time: an untimed matrix is timed at noon
@@ -74,6 +75,8 @@ class ValhallaProvider:
     chunks; one route per pair for transit, which Valhalla has no matrix for) and caches
     the answers; ``leg()`` and ``leg_arriving()`` read the cache and ask only on a miss.
     Legs under ``walk_below_km`` are walked, and points under 1 m apart take 0 minutes.
+    A transit leg is never slower than walking the pair (the rider may walk): the walk
+    comes from one walk matrix, and a pair no bus or train serves at that time takes it.
 
     Time matters for transit, and for driving when the tiles carry predicted traffic.
     Then Valhalla is asked at the start of ``bucket_min``-minute buckets and a leg leaving
@@ -99,6 +102,9 @@ class ValhallaProvider:
         Straight-line km below which every leg is walked (as the built-in model).
     snap_m : float, default 500
         How far a point may lie from the nearest usable road, metres.
+    transit_neighbours : int, default 8
+        In an untimed transit matrix (the planner's), how many nearest points of each
+        point are routed by transit; farther pairs take the walk, an upper bound.
 
     Raises
     ------
@@ -118,7 +124,13 @@ class ValhallaProvider:
         bucket_min: float = 15.0,
         walk_below_km: float = 0.8,
         snap_m: float = 500.0,
+        transit_neighbours: int = 8,
     ) -> None:
+        if isinstance(transit_neighbours, bool) or not isinstance(transit_neighbours, int):
+            raise InvalidTravelModel(f"transit_neighbours must be an int: {transit_neighbours!r}")
+        if transit_neighbours < 1:
+            raise InvalidTravelModel(f"transit_neighbours must be >= 1: {transit_neighbours!r}")
+        self.transit_neighbours = transit_neighbours
         for name, value in (("bucket_min", bucket_min), ("snap_m", snap_m)):
             if rules.number(value, name) <= 0.0:
                 raise InvalidTravelModel(f"{name} must be > 0: {value!r}")
@@ -177,13 +189,18 @@ class ValhallaProvider:
             return
         when = None if bucket is None else self._date_time(bucket)
         if costing == "multimodal":
+            # the rider may always walk: one walk matrix bounds every pair, and it has
+            # placed both points on the network, so a failed route needs no explaining
+            self._fill(_WALK, missing, None)
             for a, b in missing:
+                walk = self._cache[(_WALK, _key(a, b), None)]
                 try:
-                    answer = self._engine.route(a, b, costing, when, _TRANSIT_OPTIONS)
+                    ride = self._engine.route(
+                        a, b, costing, when, _TRANSIT_OPTIONS, locate_on_error=False
+                    )
                 except RoadNetworkError:
-                    # no bus or train serves the pair at this time: the rep walks it
-                    answer = self._engine.route(a, b, COSTING["walk"], None, {})
-                self._cache[(costing, _key(a, b), bucket)] = answer
+                    ride = walk  # no bus or train serves the pair at this time
+                self._cache[(costing, _key(a, b), bucket)] = min(ride, walk)
             return
         sources = list({(p.lat, p.lon): p for p, _ in missing}.values())
         targets = list({(p.lat, p.lon): p for _, p in missing}.values())
@@ -277,8 +294,12 @@ class ValhallaProvider:
         """Every leg from ``origins`` to ``destinations`` (default: ``origins``).
 
         Entry ``[i, j]`` equals ``leg(origins[i], destinations[j], mode, depart_min)``.
-        Without ``depart_min``, transit is timed at 12:00 and driving on predicted
-        traffic takes Valhalla's time-independent speeds.
+        Without ``depart_min`` driving on predicted traffic takes Valhalla's
+        time-independent speeds, and transit is a planning matrix that is never
+        optimistic: the leg leaving at 12:00 between each point and its
+        ``transit_neighbours`` nearest (by straight line, either way), and the walk (which
+        the transit leg never exceeds) between points farther apart, so a route between
+        near neighbours costs one engine call per pair instead of every pair.
 
         Raises
         ------
@@ -291,13 +312,17 @@ class ValhallaProvider:
             raise InvalidTravelModel(f"mode must be one of {MODES}: {mode!r}")
         if depart_min is not None:
             rules.finite_time(depart_min, "depart_min")
-        if depart_min is None and mode == "transit":
+        planning = depart_min is None and mode == "transit"
+        if planning:
             depart_min = _UNTIMED_TRANSIT_MIN
+            self._costing(mode, 1.0)  # transit tiles or ModeUnavailable
+        near = self._near(crow) if planning else np.ones(crow.shape, dtype=bool)
         groups: dict[str, list[tuple[LatLon, LatLon]]] = {}
         for i, a in enumerate(origins):
             for j, b in enumerate(targets):
                 if crow[i, j] >= _SAME_PLACE_KM:
-                    groups.setdefault(self._costing(mode, crow[i, j]), []).append((a, b))
+                    costing = self._costing(mode, crow[i, j]) if near[i, j] else _WALK
+                    groups.setdefault(costing, []).append((a, b))
         for costing, pairs in groups.items():
             if depart_min is not None and self._timed(costing):
                 self._prefetch(costing, pairs, depart_min)
@@ -308,7 +333,9 @@ class ValhallaProvider:
         for i, a in enumerate(origins):
             for j, b in enumerate(targets):
                 if crow[i, j] >= _SAME_PLACE_KM:
-                    if depart_min is None:
+                    if not near[i, j]:
+                        leg = self._untimed_leg(a, b, "walk", crow[i, j])
+                    elif depart_min is None:
                         leg = self._untimed_leg(a, b, mode, crow[i, j])
                     else:
                         leg = self.leg(a, b, mode, depart_min)
@@ -331,6 +358,15 @@ class ValhallaProvider:
             bucket += 1
             waiting = [n for n in waiting if bucket * self.bucket_min < best[n]]
 
+    def _near(self, crow: np.ndarray) -> np.ndarray:
+        """Which entries pair a point with one of its ``transit_neighbours`` nearest, as
+        an origin or as a destination (the point itself included)."""
+        near = np.zeros(crow.shape, dtype=bool)
+        k = self.transit_neighbours + 1
+        np.put_along_axis(near, np.argsort(crow, axis=1, kind="stable")[:, :k], True, axis=1)
+        np.put_along_axis(near, np.argsort(crow, axis=0, kind="stable")[:k, :], True, axis=0)
+        return near
+
     def _untimed_leg(self, a: LatLon, b: LatLon, mode: str, crow: float) -> Leg:
         costing = self._costing(mode, crow)
         minutes, km = self._sample(a, b, costing, None)
@@ -344,7 +380,8 @@ class ValhallaProvider:
         dict
             ``{"kind": "valhalla", "tiles": …, "version": …, "traffic": bool,
             "transit": bool, "day": "YYYY-MM-DD", "bucket_min": …, "walk_below_km": …,
-            "snap_m": …, "costing": {mode: costing}, "speed_caps_kmh": {mode: km/h}}``.
+            "snap_m": …, "transit_neighbours": …, "costing": {mode: costing},
+            "speed_caps_kmh": {mode: km/h}}``.
         """
         return {
             "kind": self.kind,
@@ -356,6 +393,7 @@ class ValhallaProvider:
             "bucket_min": rules.json_number(self.bucket_min),
             "walk_below_km": rules.json_number(self.walk_below_km),
             "snap_m": rules.json_number(self._engine.snap_m),
+            "transit_neighbours": self.transit_neighbours,
             "costing": dict(COSTING),
             "speed_caps_kmh": {m: rules.json_number(v) for m, v in SPEED_CAPS_KMH.items()},
         }

@@ -9,9 +9,22 @@ Every test is a re-timing under the same model the plan is checked with.
 
 from __future__ import annotations
 
+import math
+
 from planner.routing import objective as W
 from planner.routing._context import DayContext, Item
-from planner.routing._schedule import Schedule, Spec, best_schedule, fits, item_specs, simulate
+from planner.routing._schedule import (
+    EPS,
+    Schedule,
+    Spec,
+    Timed,
+    best_schedule,
+    fits,
+    item_specs,
+    simulate,
+)
+
+_SLACK_TOL_MIN = 1e-3  # the quick test rejects only beyond this: it never rules out a fit
 
 
 def rank(ctx: DayContext, items: tuple[Item, ...] | list[Item]) -> tuple[int, ...]:
@@ -81,6 +94,54 @@ def _insertions(specs: list[Spec]) -> list[tuple[int, int]]:
     return out
 
 
+def _latest_arrivals(ctx: DayContext, specs: list[Spec]) -> list[float]:
+    """For each stop of a route that ends with the end, the latest arrival there that
+    still makes every later stop in time (-inf when none does). Legs are first-in,
+    first-out, so arriving later never helps: one ``leg_arriving`` per leg, backwards."""
+    latest = [-math.inf] * len(specs)
+    latest[-1] = float(ctx.problem.rep.return_by_min)
+    for k in range(len(specs) - 2, -1, -1):
+        if latest[k + 1] == -math.inf:
+            break
+        sp, nxt = specs[k], specs[k + 1]
+        back = ctx.travel.leg_arriving(sp.place, nxt.place, ctx.mode, latest[k + 1])
+        leave_by = latest[k + 1] - back.minutes
+        latest[k] = max(
+            (min(z, leave_by - sp.service) for a, z in sp.windows if a + sp.service <= leave_by),
+            default=-math.inf,
+        )
+    return latest
+
+
+def _cannot_fit(extra: list[Spec], leave: float, latest: float) -> bool:
+    """True when stops ``extra``, reached after leaving the stop before at ``leave``,
+    cannot hand over by ``latest`` to the stop after them even with instant legs: their
+    services (and the window openings they wait for) alone take too long. Asks no leg."""
+    t = leave
+    for sp in extra:
+        opening = next((a for a, z in sp.windows if t <= z + EPS), None)
+        if opening is None:
+            return True
+        t = max(t, opening) + sp.service
+    return t > latest + _SLACK_TOL_MIN
+
+
+def _leave_times(ctx: DayContext, stops: tuple[Timed, ...]) -> list[float]:
+    """When the rep leaves the place before each stop (the start for the first)."""
+    return [float(ctx.problem.rep.shift_start_min)] + [t.depart for t in stops[:-1]]
+
+
+def _slack(ctx: DayContext, schedule: Schedule) -> tuple[list[float], list[float]] | None:
+    """When the rep leaves the place before each stop and the latest arrival at each
+    stop, for the quick test; None when ``fits`` would not re-time the schedule as it is
+    (it leaves at shift start)."""
+    specs = [t.spec for t in schedule.stops]
+    timeline, failed = simulate(ctx, specs, float(ctx.problem.rep.shift_start_min))
+    if failed >= 0:
+        return None
+    return _leave_times(ctx, tuple(timeline)), _latest_arrivals(ctx, specs)
+
+
 def _best_insertion(ctx: DayContext, schedule: Schedule) -> Schedule | None:
     """The most valuable lead that still fits, in its best variant, where the day returns
     earliest; None when no lead fits anywhere. The test keeps the lunch where it is, as
@@ -91,11 +152,14 @@ def _best_insertion(ctx: DayContext, schedule: Schedule) -> Schedule | None:
     needs_more = len(items) < ctx.problem.rules.min_visits
     specs = [t.spec for t in schedule.stops]
     positions = _insertions(specs)
+    slack = _slack(ctx, schedule)
     for lead in _candidates(ctx, visited, needs_more=needs_more):
         for variant in _free_variants(ctx, lead, swept):
             extra = item_specs(ctx, variant)
             best: Schedule | None = None
             for k, pos in positions:
+                if slack is not None and _cannot_fit(extra, slack[0][k], slack[1][k]):
+                    continue
                 if not fits(ctx, specs[:k] + extra + specs[k:]):
                     continue
                 trial = best_schedule(ctx, items[:pos] + [variant] + items[pos:])
@@ -124,12 +188,23 @@ def _item_spans(specs: list[Spec]) -> list[tuple[int, int]]:
     return spans
 
 
-def _replaced(ctx: DayContext, schedule: Schedule, i: int, variant: Item) -> Schedule | None:
+def _replaced(
+    ctx: DayContext,
+    schedule: Schedule,
+    i: int,
+    variant: Item,
+    slack: tuple[list[float], list[float]] | None,
+) -> Schedule | None:
     """The route with item ``i`` replaced by ``variant``, if it fits. The quick test keeps
-    the lunch where it is; only a route that passes it is re-timed with every placement."""
+    the lunch where it is; only a route that passes it is re-timed with every placement.
+    ``slack`` (of ``schedule``, see :func:`_slack`) rules out, without a leg, a variant
+    whose services alone overrun the next stop's latest arrival."""
     specs = [t.spec for t in schedule.stops]
     a, z = _item_spans(specs)[i]
-    if not fits(ctx, specs[:a] + item_specs(ctx, variant) + specs[z:]):
+    extra = item_specs(ctx, variant)
+    if slack is not None and _cannot_fit(extra, slack[0][a], slack[1][z]):
+        return None
+    if not fits(ctx, specs[:a] + extra + specs[z:]):
         return None
     items = list(schedule.items)
     return best_schedule(ctx, items[:i] + [variant] + items[i + 1 :])
@@ -140,6 +215,7 @@ def _better_swap(ctx: DayContext, schedule: Schedule) -> Schedule | None:
     items = list(schedule.items)
     visited = {it.lead for it in items}
     current = rank(ctx, items)
+    slack = _slack(ctx, schedule)
     for i, old in enumerate(items):
         swept = {b for j, it in enumerate(items) if j != i for b in it.sweeps}
         for lead in _candidates(ctx, visited, needs_more=False):
@@ -150,7 +226,7 @@ def _better_swap(ctx: DayContext, schedule: Schedule) -> Schedule | None:
             for variant in _free_variants(ctx, lead, swept):
                 if rank(ctx, items[:i] + [variant] + items[i + 1 :]) <= current:
                     continue
-                trial = _replaced(ctx, schedule, i, variant)
+                trial = _replaced(ctx, schedule, i, variant, slack)
                 if trial is not None:
                     return trial
     return None
@@ -172,8 +248,9 @@ def fits_alone(ctx: DayContext, lead: int) -> bool:
 
 def could_replace(ctx: DayContext, schedule: Schedule, lead: int) -> bool:
     """True when the lead fits the day in place of one of its non-appointment visits."""
+    slack = _slack(ctx, schedule)
     return any(
-        _replaced(ctx, schedule, i, Item(lead)) is not None
+        _replaced(ctx, schedule, i, Item(lead), slack) is not None
         for i, old in enumerate(schedule.items)
         if not ctx.lead_appointment[old.lead]
     )

@@ -196,3 +196,21 @@ def test_a_morning_run_plans_every_rep_on_the_tiles(roads: Path, tmp_path: Path)
     plans = [json.loads(p.read_text()) for p in sorted(out.glob("*.json"))]
     assert len(plans) == 3
     assert {p["solver"]["travel_model"]["kind"] for p in plans} == {"valhalla"}
+
+
+def test_a_small_transit_day_asks_the_engine_fewer_than_200_times(roads: Path) -> None:
+    # 12 leads, deterministic search: 284 engine calls before transit legs were bounded by
+    # the walk, the planning matrix routed only near neighbours and fill skipped the
+    # insertions whose services alone overrun the day; 186 after
+    import datetime as dt
+
+    from api.documents.day import parse_day_problem
+    from geo.providers.valhalla import ValhallaProvider
+    from planner import solve
+
+    provider = ValhallaProvider(roads / "tiles", day=dt.date(2026, 11, 27))
+    problem = city_day("transit")
+    plan = json.loads(json.dumps(solve(parse_day_problem(problem), travel=provider).to_dict()))
+    assert_plan_valid(problem, plan)
+    assert plan["totals"]["visits"] >= 8
+    assert provider.engine_calls < 200

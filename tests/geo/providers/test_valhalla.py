@@ -3,6 +3,8 @@ FIFO, speed caps and errors."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -84,8 +86,9 @@ def test_transit_legs_are_routed_once_per_pair_and_bucket(
     for t in times:
         provider.leg(a, b, "transit", t)
     calls = provider.engine_calls
-    # one route per bucket: 10:00, plus the buckets the rep might wait for
-    assert 1 <= calls <= 1 + (first.minutes + 15.0) // 15.0
+    # one walk matrix (the bound), then one route per bucket: 10:00, plus the buckets
+    # the rep might wait for
+    assert 2 <= calls <= 2 + (first.minutes + 15.0) // 15.0
     for t in times:
         provider.leg(a, b, "transit", t)
         provider.leg_arriving(a, b, "transit", t + first.minutes)
@@ -164,11 +167,71 @@ def test_a_transit_pair_no_bus_line_connects_is_walked(
         concurrency=1,
     )
     provider = ValhallaProvider(summary.tiles_dir)
+    routed = _spy_on_routes(provider)
     a, b = big.node(0, 0), big.node(30, 30)
     leg = provider.leg(a, b, "transit", 600.0)
+    # one walk matrix, then only multimodal routes (one per bucket): a failed route is
+    # neither explained by a locate nor followed by a walking route
+    assert routed and {costing for costing, _ in routed} == {"multimodal"}
+    assert provider.engine_calls == 1 + len(routed)
     walked = provider.leg(a, b, "walk", 600.0)
     assert leg.minutes == pytest.approx(walked.minutes, rel=0.01)
     assert leg.km >= haversine_km(a, b)
+
+
+def _spy_on_routes(provider: ValhallaProvider) -> list[tuple[str, tuple[LatLon, LatLon]]]:
+    """Record the costing and the pair of every route the provider asks its engine for."""
+    routed: list[tuple[str, tuple[LatLon, LatLon]]] = []
+    engine = provider._engine
+    route = engine.route
+
+    def spy(a: LatLon, b: LatLon, costing: str, *args: Any, **kwargs: Any) -> tuple[float, float]:
+        routed.append((costing, (a, b)))
+        return route(a, b, costing, *args, **kwargs)
+
+    engine.route = spy  # type: ignore[method-assign]
+    return routed
+
+
+def test_a_transit_leg_is_never_slower_than_walking_the_pair(
+    provider: ValhallaProvider, city: SyntheticCity
+) -> None:
+    points = [*city.points(8, seed=11), city.node(6, 0), city.node(6, 12)]
+    for depart in (480.0, 725.0, 1010.0):  # the morning rush, noon, the evening
+        for a in points:
+            for b in points:
+                transit = provider.leg(a, b, "transit", depart)
+                assert transit.minutes <= provider.leg(a, b, "walk", depart).minutes + 1e-9
+
+
+def test_the_planning_matrix_routes_transit_only_between_near_neighbours(
+    built: BuildSummary, city: SyntheticCity
+) -> None:
+    provider = ValhallaProvider(built.tiles_dir, transit_neighbours=3)
+    routed = _spy_on_routes(provider)
+    points = city.points(12, seed=4)
+    m = provider.matrix(points, "transit")
+    crow = np.array([[haversine_km(a, b) for b in points] for a in points])
+    near = np.zeros_like(crow, dtype=bool)
+    np.put_along_axis(near, np.argsort(crow, axis=1, kind="stable")[:, :4], True, axis=1)
+    np.put_along_axis(near, np.argsort(crow, axis=0, kind="stable")[:4, :], True, axis=0)
+    index = {p: i for i, p in enumerate(points)}
+    assert routed and all(near[index[a], index[b]] for _, (a, b) in routed)
+    assert len({pair for _, pair in routed}) <= int(near.sum()) - len(points)
+    for i, a in enumerate(points):
+        for j, b in enumerate(points):
+            exact = provider.leg(a, b, "transit", 720.0).minutes
+            if near[i, j]:  # routed at 12:00, as leg() answers
+                assert m.minutes[i, j] == exact
+            else:  # the walk: never optimistic
+                assert m.minutes[i, j] == provider.leg(a, b, "walk", 720.0).minutes
+                assert m.minutes[i, j] >= exact - 1e-9
+
+
+def test_transit_neighbours_must_be_a_positive_int(built: BuildSummary) -> None:
+    for bad in (0, 2.5, True):
+        with pytest.raises(InvalidTravelModel, match="transit_neighbours"):
+            ValhallaProvider(built.tiles_dir, transit_neighbours=bad)  # type: ignore[arg-type]
 
 
 def test_points_under_a_metre_apart_take_no_time(
@@ -232,4 +295,5 @@ def test_to_dict_echoes_the_engine_and_what_the_tiles_hold(
     assert echo["version"] == "3.9.1"
     assert echo["transit"] is True and echo["traffic"] is False
     assert echo["costing"]["drive"] == "auto"
+    assert echo["transit_neighbours"] == 8
     assert echo["speed_caps_kmh"] == {"transit": 40, "drive": 60, "bike": 25, "walk": 7}
