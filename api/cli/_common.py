@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from api.settings import Settings
     from geo import TravelSource
     from planner import DayPlan
@@ -107,6 +108,8 @@ def summary_table(title: str, plans: list[DayPlan]) -> Table:
 
 def progress() -> Progress:
     """A progress bar on stderr: spinner, description, bar, count, elapsed."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

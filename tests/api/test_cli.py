@@ -156,8 +156,9 @@ def test_planning_loads_no_geocoder_http_stack() -> None:
 
 
 def test_a_plan_imports_neither_the_balancer_nor_batch_runs_nor_the_server(tmp_path: Path) -> None:
-    # `ironroute plan` in a fresh process: the planner's lazy names (PEP 562) keep the
-    # territory balancer, batch runs and the re-planner's callers out, no IRONROUTE_* variable
+    # `ironroute plan` in a fresh process: the lazy names (PEP 562) of planner, planner.routing
+    # and geo keep the territory balancer, batch runs, the re-planner and the territory shapes
+    # out (rich's progress bars load with the commands that draw them), no IRONROUTE_* variable
     # keeps pydantic-settings out, and one country's holiday module is loaded, not ~250
     out = tmp_path / "plan.json"
     code = (
@@ -166,6 +167,7 @@ def test_a_plan_imports_neither_the_balancer_nor_batch_runs_nor_the_server(tmp_p
         f"app(['plan', {str(DATA / 'wangjing_small.json')!r}, '--time-limit', '0.05',"
         f" '-o', {str(out)!r}], standalone_mode=False)\n"
         "banned = ('planner.territory', 'planner.runs', 'planner.audit', 'planner.demo',"
+        " 'planner.routing._replan', 'geo.territory', 'rich.progress',"
         " 'fastapi', 'sqlalchemy', 'pydantic_settings', 'api.settings', 'api.store', 'api.http',"
         " 'geopy', 'requests')\n"
         "print(sorted(m for m in sys.modules if m.startswith(banned)))\n"
@@ -179,3 +181,20 @@ def test_a_plan_imports_neither_the_balancer_nor_batch_runs_nor_the_server(tmp_p
     assert loaded == "[]"
     assert countries == "1"
     assert json.loads(out.read_text())["status"] in ("ok", "shortfall")
+
+
+def test_the_lazy_names_are_the_objects_they_name() -> None:
+    # PEP 562 names resolve to the defining module's objects, and a direct import of the
+    # private re-planner module cannot shadow the package's `replan` function
+    import geo
+    import geo.territory
+    import planner.routing
+    import planner.routing._replan
+
+    assert geo.Territories is geo.territory.Territories
+    assert planner.routing.replan is planner.routing._replan.replan
+    assert planner.routing.Changes is planner.routing._replan.Changes
+    assert {"Territories"} <= set(dir(geo))
+    assert {"replan", "Changes", "Replanned"} <= set(dir(planner.routing))
+    with pytest.raises(AttributeError):
+        _ = planner.routing.no_such_name
