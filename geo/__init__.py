@@ -1,6 +1,14 @@
 """Geography for ironroute: coordinates and their reference systems, distances, travel
 times, and building footprints. Pure: no files, sockets, clock or environment.
+
+``Territories`` (the balancer's territory shapes) loads on first use (PEP 562), so a day plan
+does not import ``geo.territory``.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from geo.buildings import (
     BuildingIndex,
@@ -27,7 +35,6 @@ from geo.errors import (
     ProviderUnavailable,
 )
 from geo.latlon import LatLon
-from geo.territory import Territories
 from geo.travel import (
     MODES,
     Leg,
@@ -37,6 +44,26 @@ from geo.travel import (
     TravelSource,
     TravelTimeProvider,
 )
+
+if TYPE_CHECKING:
+    from geo.territory import Territories
+
+# name -> the module that defines it, imported on first access
+_LAZY = {"Territories": "geo.territory"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "CRS",

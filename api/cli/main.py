@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import typer
 
+from api.cli._common import mark_one_shot
 from api.cli.balance import balance_cmd
 from api.cli.bench import bench_app
 from api.cli.demo import demo
@@ -38,3 +39,10 @@ app.command("audit")(audit)
 app.command("debrief")(debrief)
 app.add_typer(roads_app, name="roads")
 app.add_typer(bench_app, name="bench")
+
+
+def main() -> None:
+    """The ``ironroute`` console script: :data:`app` in a process that ends with its command,
+    so a command's start-up may take the short cuts of :func:`api.cli._common.start_up`."""
+    mark_one_shot()
+    app()

@@ -16,6 +16,7 @@ from api.cli._common import (
     err,
     fail,
     read_json,
+    start_up,
     summary_table,
     travel_with_roads,
     write_json,
@@ -45,14 +46,15 @@ def plan(
             opts["deterministic"] = True
         if opts:
             data["options"] = opts
-    from api.documents.day import InputError, parse_day_problem
-    from planner import PlannerError, SolveSettings, solve
+    with start_up():
+        from api.documents.day import InputError, parse_day_problem
+        from planner import PlannerError, SolveSettings, solve
 
-    travel = travel_with_roads(roads)
-    try:
-        day = parse_day_problem(data)
-    except InputError as e:
-        raise fail(2, f"invalid day problem {problem}", e.errors) from None
+        travel = travel_with_roads(roads)
+        try:
+            day = parse_day_problem(data)
+        except InputError as e:
+            raise fail(2, f"invalid day problem {problem}", e.errors) from None
     with err.status(f"planning {day.rep.id}'s day ({len(day.leads)} leads)…"):
         try:
             settings = SolveSettings(max_time_limit_s=600, travel=travel)

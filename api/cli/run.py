@@ -19,14 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
 
 from api.cli._common import Roads, err, fail, read_json, settings_with_roads
@@ -138,6 +130,15 @@ def run(
 @contextmanager
 def _progress(total: int) -> Iterator[Any]:
     """A live bar of the run; yields the observer that advances it."""
+    from rich.progress import (  # here: a plan, which imports this module, has no bar
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     progress = Progress(
         TextColumn("[bold]planning"),
         BarColumn(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gc
 import json
 import os
 import subprocess
@@ -164,26 +165,71 @@ def test_planning_loads_no_geocoder_http_stack() -> None:
 
 
 def test_a_plan_imports_neither_the_balancer_nor_batch_runs_nor_the_server(tmp_path: Path) -> None:
-    # `ironroute plan` in a fresh process: the planner's lazy names (PEP 562) keep the
-    # territory balancer, batch runs and the re-planner's callers out, no IRONROUTE_* variable
-    # keeps pydantic-settings out, and one country's holiday module is loaded, not ~250
+    # `ironroute plan` in a fresh process, through the console script's entry: the lazy names
+    # (PEP 562) of planner, planner.routing and geo keep the territory balancer, batch runs,
+    # the re-planner and the territory shapes out (rich's progress bars load with the commands
+    # that draw them), no IRONROUTE_* variable keeps pydantic-settings out, one country's
+    # holiday module is loaded, not ~250, and start-up ends with the collector frozen, back
+    # on, and pydantic's plugin scan skipped
     out = tmp_path / "plan.json"
     code = (
-        "import sys\n"
-        "from api.cli.main import app\n"
-        f"app(['plan', {str(DATA / 'wangjing_small.json')!r}, '--time-limit', '0.05',"
-        f" '-o', {str(out)!r}], standalone_mode=False)\n"
+        "import gc, os, sys\n"
+        "from api.cli.main import main\n"
+        f"sys.argv = ['ironroute', 'plan', {str(DATA / 'wangjing_small.json')!r},"
+        f" '--time-limit', '0.05', '-o', {str(out)!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as e:\n"
+        "    assert not e.code, e.code\n"
         "banned = ('planner.territory', 'planner.runs', 'planner.audit', 'planner.demo',"
+        " 'planner.routing._replan', 'geo.territory', 'rich.progress',"
         " 'fastapi', 'sqlalchemy', 'pydantic_settings', 'api.settings', 'api.store', 'api.http',"
         " 'geopy', 'requests')\n"
         "print(sorted(m for m in sys.modules if m.startswith(banned)))\n"
         "print(sum(m.startswith('holidays.countries.') for m in sys.modules))\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 0, os.environ['PYDANTIC_DISABLE_PLUGINS'])\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("IRONROUTE_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.upper().startswith("IRONROUTE_") and k != "PYDANTIC_DISABLE_PLUGINS"
+    }
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )
-    loaded, countries = done.stdout.strip().splitlines()[-2:]
+    loaded, countries, gc_state = done.stdout.strip().splitlines()[-3:]
     assert loaded == "[]"
     assert countries == "1"
+    assert gc_state == "True True __all__"
     assert json.loads(out.read_text())["status"] in ("ok", "shortfall")
+
+
+def test_a_plan_run_in_process_leaves_the_collector_and_environment_alone(tmp_path, small_problem):
+    # only the console script's process (api.cli.main.main) freezes the heap and sets
+    # PYDANTIC_DISABLE_PLUGINS: a caller's process (here pytest's) keeps its own
+    plugins = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+    frozen = gc.get_freeze_count()
+    result = runner.invoke(
+        app, ["plan", str(write(tmp_path, small_problem)), "--time-limit", "0.05"]
+    )
+    assert result.exit_code == 0, result.output
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
+    assert os.environ.get("PYDANTIC_DISABLE_PLUGINS") == plugins
+
+
+def test_the_lazy_names_are_the_objects_they_name() -> None:
+    # PEP 562 names resolve to the defining module's objects, and a direct import of the
+    # private re-planner module cannot shadow the package's `replan` function
+    import geo
+    import geo.territory
+    import planner.routing
+    import planner.routing._replan
+
+    assert geo.Territories is geo.territory.Territories
+    assert planner.routing.replan is planner.routing._replan.replan
+    assert planner.routing.Changes is planner.routing._replan.Changes
+    assert {"Territories"} <= set(dir(geo))
+    assert {"replan", "Changes", "Replanned"} <= set(dir(planner.routing))
+    with pytest.raises(AttributeError):
+        _ = planner.routing.no_such_name
