@@ -7,8 +7,7 @@ does not import ``geo.territory``.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from geo.buildings import (
     BuildingIndex,
@@ -35,6 +34,7 @@ from geo.errors import (
     ProviderUnavailable,
 )
 from geo.latlon import LatLon
+from geo.lazy import lazy_exports
 from geo.travel import (
     MODES,
     Leg,
@@ -51,18 +51,7 @@ if TYPE_CHECKING:
 # name -> the module that defines it, imported on first access
 _LAZY = {"Territories": "geo.territory"}
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

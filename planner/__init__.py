@@ -8,9 +8,9 @@ neither.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from geo.lazy import lazy_exports
 from planner.errors import PlannerError, ProblemError, SolverError
 from planner.routing.plan import DayPlan, Issue, Stop, Totals, Unvisited
 from planner.routing.problem import (
@@ -96,18 +96,7 @@ _LAZY = {
     "TerritoryRep": "planner.territory.problem",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

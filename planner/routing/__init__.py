@@ -10,9 +10,9 @@ not import it. Its module is private: a public ``replan`` module would shadow th
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from geo.lazy import lazy_exports
 from planner.routing.plan import RULE_CODES, DayPlan, Issue, Stop, Totals, Unvisited
 from planner.routing.problem import DayProblem, Lead, Rep, WorkCalendar
 from planner.routing.search_setup import DEFAULT_SETUP, SearchSetup
@@ -38,18 +38,7 @@ _LAZY = {
     "replan": "planner.routing._replan",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [
