@@ -208,11 +208,12 @@ def settle_leads(state: State, owner_of: list[int | None], costs: Costs) -> int:
         return best
 
     moved = 0
-    shared = sorted(s for s in at if sum(1 for j in free if s in state.stop_leads[j]) > 1)
+    # the reps visiting each building: no step adds or drops a visit, so they stay
+    visitors_of = {s: [j for j in free if s in state.stop_leads[j]] for s in sorted(at)}
+    shared = {s: visitors for s, visitors in visitors_of.items() if len(visitors) > 1}
     for _ in range(_SETTLE_ROUNDS):
         before = moved
-        for s in shared:
-            visitors = [j for j in free if s in state.stop_leads[j]]
+        for s, visitors in shared.items():
             for _ in range(_SETTLE_STEPS):
                 _, step = best_step(s, visitors)
                 if not step:
