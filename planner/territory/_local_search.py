@@ -437,12 +437,11 @@ class Search:
             give = self._whole(a, q, mine)
             if not give:
                 continue
-            take = self._whole(q, a, self._by_stop(q))
+            take = [(back, *self._totals(back)) for back in self._whole(q, a, self._by_stop(q))]
             options = []
             for out in give:
                 e_out, v_out = self._totals(out)
-                for back in take:
-                    e_back, v_back = self._totals(back)
+                for back, e_back, v_back in take:
                     if (e_out > e_back) != heavy and (v_out > v_back) != rich:
                         continue  # helps neither band
                     options.append(out + back)
